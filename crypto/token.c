@@ -1,0 +1,317 @@
+/*
+ * token.c - access tokens as flask-jwt-extended 4 issues them: HS256 JWTs with
+ * the claims sub, iat, nbf, exp, jti, type "access" and fresh false.
+ *
+ * Issuing goes through libjwt. Checking does not trust libjwt with anything:
+ * the token is split and its base64url validated by hand, the algorithm is
+ * pinned to HS256 from the raw header before any key is used, the HMAC is
+ * recomputed with OpenSSL and compared in constant time, and only then is the
+ * payload read (exp, nbf, type, sub) with cJSON. Not for refresh tokens, other
+ * algorithms, or keys other than the shared HS256 secret.
+ */
+#include "crypto/token.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "crypto/random.h"
+
+#define TOKEN_MAX_LEN 8192   /* longer is refused before any decoding */
+#define TOKEN_SIG_LEN 32     /* SHA-256 output */
+#define TOKEN_SIG_B64_LEN 43 /* its unpadded base64url length */
+
+/* Value 0..63 of a base64url character, or -1 for anything outside A-Za-z0-9-_. */
+static int b64url_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
+    return -1;
+}
+
+/*
+ * Strict unpadded base64url: decode `len` chars of `in` into `out` (capacity
+ * `cap`, at least len * 3 / 4) and store the byte count in *outlen. Returns 0,
+ * or -1 for a character outside the alphabet, padding, a length that is 1
+ * mod 4, or non-zero unused bits in the last character (so every byte string
+ * has exactly one accepted spelling).
+ */
+static int b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap, size_t *outlen)
+{
+    unsigned long acc = 0;
+    int bits = 0;
+    size_t i, o = 0;
+
+    if (len % 4 == 1 || len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1) > cap)
+        return -1;
+    for (i = 0; i < len; i++) {
+        int v = b64url_value((unsigned char)in[i]);
+
+        if (v < 0)
+            return -1;
+        acc = ((acc << 6) | (unsigned long)v) & 0xffffUL;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
+        return -1;
+    *outlen = o;
+    return 0;
+}
+
+/*
+ * True when JSON text `s` (`len` bytes) contains the escape \u0000. cJSON
+ * would decode it into a C string that ends early, so "HS256\u0000x" would
+ * read as "HS256" and a subject could be cut short: such text is refused.
+ */
+static bool json_has_nul_escape(const unsigned char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 1 < len; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0)
+            return true;
+        i++; /* skip the escaped character: an escaped backslash then "u0000" is text */
+    }
+    return false;
+}
+
+/*
+ * Decode base64url text `in` (`len` chars) and parse it as one JSON value with
+ * nothing after it. Returns the cJSON tree (the caller frees it with
+ * cJSON_Delete) or NULL for bad base64url, a NUL byte or \u0000 escape, or
+ * bad JSON.
+ */
+static cJSON *b64url_json(const char *in, size_t len)
+{
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = len / 4 * 3 + 3;
+    cJSON *json = NULL;
+
+    buf = malloc(cap + 1);
+    if (buf == NULL)
+        goto out;
+    if (b64url_decode(in, len, buf, cap, &n) != 0 || memchr(buf, '\0', n) != NULL ||
+        json_has_nul_escape(buf, n))
+        goto out;
+    buf[n] = '\0';
+    json = cJSON_ParseWithOpts((const char *)buf, NULL, 1); /* 1: no trailing bytes */
+out:
+    free(buf);
+    return json;
+}
+
+/*
+ * Issue a token for subject `sub` (1..TOKEN_SUB_MAX bytes) valid from `now`
+ * for `ttl` (> 0) seconds, signed HS256 with `key` (`keylen` bytes, at least
+ * TOKEN_KEY_MIN). Header {"alg":"HS256","typ":"JWT"}; claims sub, iat = nbf =
+ * now, exp = now + ttl, jti (UUID4), type "access", fresh false. *out is
+ * malloc'd and NUL-terminated; the caller frees it with free(). ST_INVALID for
+ * bad arguments (then *out is NULL), ST_NOMEM or ST_INTERNAL if libjwt or the
+ * RNG fails.
+ */
+status token_issue(const unsigned char *key, size_t keylen, const char *sub, time_t now, long ttl,
+                   char **out)
+{
+    jwt_t *jwt = NULL;
+    char *enc = NULL;
+    char jti[37];
+    size_t sublen;
+    status st = ST_INTERNAL;
+
+    if (out == NULL)
+        return ST_INVALID;
+    *out = NULL;
+    if (key == NULL || keylen < TOKEN_KEY_MIN || keylen > (size_t)INT_MAX || sub == NULL)
+        return ST_INVALID;
+    sublen = strnlen(sub, TOKEN_SUB_MAX + 1);
+    if (sublen == 0 || sublen > TOKEN_SUB_MAX)
+        return ST_INVALID;
+    if (ttl <= 0 || now < 0 || (long)now > LONG_MAX - ttl)
+        return ST_INVALID;
+
+    st = random_uuid4(jti);
+    if (st != ST_OK)
+        goto out;
+    st = ST_INTERNAL;
+    if (jwt_new(&jwt) != 0)
+        goto out;
+    if (jwt_set_alg(jwt, JWT_ALG_HS256, key, (int)keylen) != 0)
+        goto out;
+    if (jwt_add_grant_bool(jwt, "fresh", 0) != 0 || jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
+        jwt_add_grant(jwt, "jti", jti) != 0 || jwt_add_grant(jwt, "type", "access") != 0 ||
+        jwt_add_grant(jwt, "sub", sub) != 0 || jwt_add_grant_int(jwt, "nbf", (long)now) != 0 ||
+        jwt_add_grant_int(jwt, "exp", (long)now + ttl) != 0)
+        goto out;
+    enc = jwt_encode_str(jwt);
+    if (enc == NULL)
+        goto out;
+    /* libjwt 1.10 has no jwt_free_str: its strings come from malloc and go to free. */
+    *out = strdup(enc);
+    st = *out != NULL ? ST_OK : ST_NOMEM;
+out:
+    free(enc);
+    jwt_free(jwt); /* also wipes libjwt's copy of the key */
+    return st;
+}
+
+/*
+ * Check the payload claims of a token whose header and signature already
+ * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
+ * optional), type ("access"), sub (non-empty string shorter than sub_cap,
+ * copied into sub).
+ */
+static token_error token_check_claims(const cJSON *claims, time_t now, char *sub, size_t sub_cap)
+{
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
+    const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
+    const cJSON *iat = cJSON_GetObjectItemCaseSensitive(claims, "iat");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(claims, "type");
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(claims, "sub");
+    size_t n;
+
+    if (!cJSON_IsNumber(exp) || (nbf != NULL && !cJSON_IsNumber(nbf)) ||
+        (iat != NULL && !cJSON_IsNumber(iat)))
+        return TOKEN_MALFORMED;
+    if (!(exp->valuedouble > (double)now))
+        return TOKEN_EXPIRED;
+    if (nbf != NULL && nbf->valuedouble > (double)now)
+        return TOKEN_NOT_YET_VALID;
+    if (!cJSON_IsString(type) || type->valuestring == NULL ||
+        strcmp(type->valuestring, "access") != 0)
+        return TOKEN_WRONG_TYPE;
+    if (!cJSON_IsString(s) || s->valuestring == NULL)
+        return TOKEN_MALFORMED;
+    n = strlen(s->valuestring);
+    if (n == 0 || n >= sub_cap)
+        return TOKEN_MALFORMED;
+    memcpy(sub, s->valuestring, n + 1);
+    return TOKEN_OK;
+}
+
+/*
+ * Check `token` at time `now` against `key` (`keylen` bytes), in this order:
+ * three non-empty base64url parts, at most 8 KiB in all (else MALFORMED); a
+ * header that is a JSON object (else MALFORMED) whose "alg" is exactly
+ * "HS256" (else BAD_ALG); a signature of exactly 32 bytes equal, in constant
+ * time, to the HMAC-SHA256 of "<header>.<payload>" (else BAD_SIGNATURE; also
+ * for a NULL key or one shorter than TOKEN_KEY_MIN; MALFORMED if its last
+ * character carries stray bits); a payload that is a JSON object with a numeric
+ * exp (else MALFORMED) > now (else EXPIRED), nbf if present <= now (else
+ * NOT_YET_VALID), type "access" (else WRONG_TYPE) and a non-empty string sub
+ * that fits sub[sub_cap] with its NUL (else MALFORMED). On TOKEN_OK the subject
+ * is in `sub`; on any error `sub` (when sub_cap > 0) holds an empty string.
+ */
+token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
+                        char *sub, size_t sub_cap)
+{
+    const char *dot1, *dot2;
+    size_t len, i, hlen, plen, slen, siglen = 0;
+    unsigned char sig[TOKEN_SIG_LEN];
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int maclen = 0;
+    cJSON *header = NULL, *claims = NULL;
+    const cJSON *alg;
+    token_error e = TOKEN_MALFORMED;
+
+    if (sub != NULL && sub_cap > 0)
+        sub[0] = '\0';
+    if (token == NULL || sub == NULL || sub_cap == 0)
+        return TOKEN_MALFORMED;
+
+    /* (1) Shape: exactly three non-empty base64url parts, bounded length. */
+    len = strnlen(token, TOKEN_MAX_LEN + 1);
+    if (len > TOKEN_MAX_LEN)
+        return TOKEN_MALFORMED;
+    for (i = 0; i < len; i++) {
+        if (token[i] != '.' && b64url_value((unsigned char)token[i]) < 0)
+            return TOKEN_MALFORMED;
+    }
+    dot1 = memchr(token, '.', len);
+    if (dot1 == NULL)
+        return TOKEN_MALFORMED;
+    dot2 = memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - token));
+    if (dot2 == NULL || memchr(dot2 + 1, '.', len - (size_t)(dot2 + 1 - token)) != NULL)
+        return TOKEN_MALFORMED;
+    hlen = (size_t)(dot1 - token);
+    plen = (size_t)(dot2 - dot1 - 1);
+    slen = len - (size_t)(dot2 + 1 - token);
+    if (hlen == 0 || plen == 0 || slen == 0)
+        return TOKEN_MALFORMED;
+
+    /* (2) The algorithm, from the raw header, before any key is used. */
+    header = b64url_json(token, hlen);
+    if (!cJSON_IsObject(header))
+        goto out;
+    alg = cJSON_GetObjectItemCaseSensitive(header, "alg");
+    if (!cJSON_IsString(alg) || alg->valuestring == NULL ||
+        strcmp(alg->valuestring, "HS256") != 0) {
+        e = TOKEN_BAD_ALG;
+        goto out;
+    }
+
+    /* (3) The signature: HMAC-SHA256 over "<header>.<payload>", constant time. */
+    e = TOKEN_BAD_SIGNATURE;
+    if (key == NULL || keylen < TOKEN_KEY_MIN || keylen > (size_t)INT_MAX)
+        goto out;
+    if (slen != TOKEN_SIG_B64_LEN)
+        goto out; /* not 32 bytes: another algorithm's MAC, or garbage */
+    if (b64url_decode(dot2 + 1, slen, sig, sizeof sig, &siglen) != 0 || siglen != TOKEN_SIG_LEN) {
+        e = TOKEN_MALFORMED; /* stray bits in the last character */
+        goto out;
+    }
+    if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)token, hlen + 1 + plen, mac,
+             &maclen) == NULL ||
+        maclen != TOKEN_SIG_LEN)
+        goto out;
+    if (CRYPTO_memcmp(mac, sig, TOKEN_SIG_LEN) != 0)
+        goto out;
+
+    /* (4) The claims, now that they are known to be ours. */
+    e = TOKEN_MALFORMED;
+    claims = b64url_json(dot1 + 1, plen);
+    if (!cJSON_IsObject(claims))
+        goto out;
+    e = token_check_claims(claims, now, sub, sub_cap);
+out:
+    OPENSSL_cleanse(mac, sizeof mac);
+    OPENSSL_cleanse(sig, sizeof sig);
+    cJSON_Delete(header);
+    cJSON_Delete(claims);
+    return e;
+}
+
+/* The flask-jwt-extended / PyJWT style message for `e` (a static string). */
+const char *token_error_message(token_error e)
+{
+    switch (e) {
+    case TOKEN_OK: return "Token is valid";
+    case TOKEN_MALFORMED: return "Invalid token";
+    case TOKEN_BAD_ALG: return "The specified alg value is not allowed";
+    case TOKEN_BAD_SIGNATURE: return "Signature verification failed";
+    case TOKEN_EXPIRED: return "Token has expired";
+    case TOKEN_NOT_YET_VALID: return "The token is not yet valid (nbf)";
+    case TOKEN_WRONG_TYPE: return "Only non-refresh tokens are allowed";
+    }
+    return "Invalid token";
+}

@@ -1,0 +1,50 @@
+/*
+ * token.h - access tokens: HS256 JWTs with flask-jwt-extended's claims, issued
+ * through libjwt and checked with our own rules first (alg pinned to HS256 from
+ * the raw header before anything else is trusted, constant-time signature,
+ * exp, nbf, type). Not for refresh tokens or other algorithms.
+ */
+#ifndef INTEGRITY_TOKEN_H
+#define INTEGRITY_TOKEN_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "status.h"
+
+#define TOKEN_KEY_MIN 32
+#define TOKEN_SUB_MAX 64
+
+typedef enum token_error {
+    TOKEN_OK = 0,
+    TOKEN_MALFORMED,     /* not three base64url parts, bad JSON, missing claims */
+    TOKEN_BAD_ALG,       /* header alg is not exactly HS256 */
+    TOKEN_BAD_SIGNATURE, /* HMAC does not match */
+    TOKEN_EXPIRED,       /* exp <= now */
+    TOKEN_NOT_YET_VALID, /* nbf > now */
+    TOKEN_WRONG_TYPE     /* type is not "access" */
+} token_error;
+
+/*
+ * Issue a token for subject `sub` valid from `now` for `ttl` seconds, signed
+ * with `key` (`keylen` bytes). *out is malloc'd and NUL-terminated; the caller
+ * frees it with free(). ST_INVALID (and *out NULL) for a key shorter than
+ * TOKEN_KEY_MIN, a `sub` that is empty or longer than TOKEN_SUB_MAX, or
+ * ttl <= 0; ST_NOMEM or ST_INTERNAL if libjwt or the RNG fails.
+ */
+status token_issue(const unsigned char *key, size_t keylen, const char *sub, time_t now,
+                   long ttl, char **out);
+
+/*
+ * Check `token` at time `now` against `key`. On TOKEN_OK copies the subject
+ * into sub[sub_cap] (TOKEN_MALFORMED if it does not fit); on any error sub is
+ * an empty string. A key shorter than TOKEN_KEY_MIN verifies nothing
+ * (TOKEN_BAD_SIGNATURE). The order of the checks is documented in token.c.
+ */
+token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
+                        char *sub, size_t sub_cap);
+
+/* The flask-jwt-extended style message for `e` (a static string). */
+const char *token_error_message(token_error e);
+
+#endif
