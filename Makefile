@@ -1,0 +1,48 @@
+# Thin wrapper: every target is a script in scripts/ (they can be run directly).
+#   make run        deps, private MariaDB (.run/mariadb, 127.0.0.1:3307), build, serve
+#   make test       deps, private MariaDB (.run/mariadb-test), build + ctest, build-asan + ctest
+#   make build      deps, Release build in build/
+#   make deps       install the Debian packages for building and testing
+#   make db-start / db-stop / db-status   the private MariaDB of `make run`
+#   make clean      remove build directories (keeps .run/ data)
+#   make distclean  clean, stop the private MariaDBs and remove .run/
+# Variables (environment or command line): HOST, PORT, JWT_SECRET_KEY,
+# RUN_DB_PORT, TEST_JOBS, BUILD_JOBS, TEST_DB_KEEP.
+
+SHELL := /bin/bash
+RUN_DB_PORT ?= 3307
+
+.PHONY: all run test build deps db-start db-stop db-status clean distclean help
+
+all: build
+
+run:
+	scripts/run.sh
+
+test:
+	scripts/test.sh
+
+build:
+	scripts/deps.sh run
+	scripts/build.sh release
+
+deps:
+	scripts/deps.sh test
+
+db-start:
+	scripts/mariadb.sh start .run/mariadb $(RUN_DB_PORT)
+
+db-stop:
+	scripts/mariadb.sh stop .run/mariadb
+
+db-status:
+	scripts/mariadb.sh status .run/mariadb
+
+clean:
+	scripts/clean.sh
+
+distclean:
+	scripts/clean.sh --dist
+
+help:
+	@sed -n '2,11p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
