@@ -1,0 +1,485 @@
+/*
+ * db.c - per-thread MySQL connections, the prepared-statement cache, error
+ * mapping, schema application and DATABASE_URL parsing.
+ *
+ * Why one connection per worker thread rather than a pool: CivetWeb's worker
+ * threads are a fixed set, each serves one request at a time, and a request
+ * never needs two connections. A thread-owned connection needs no lock, no
+ * queue and no hand-off, its prepared statements stay valid for its life, and
+ * the number of connections is bounded by THREADS. Connections open lazily, so
+ * idle threads cost MySQL nothing.
+ */
+#define _GNU_SOURCE
+#include "db/db.h"
+
+#include <errno.h>
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+#include <openssl/crypto.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/db_internal.h"
+
+extern const char schema_sql[];
+extern const unsigned long schema_sql_len;
+
+#define STMT_CACHE_SIZE 32
+/* After a failed connect, requests fail fast for this long instead of each
+ * waiting for its own connect attempt (a stopped server must answer 503 fast). */
+#define CONNECT_HOLDOFF_MS 250
+
+typedef struct stmt_entry {
+    const char *sql; /* the cache key: a string literal's address */
+    MYSQL_STMT *stmt;
+} stmt_entry;
+
+typedef struct db_conn {
+    MYSQL *mysql;
+    stmt_entry stmts[STMT_CACHE_SIZE];
+    size_t nstmts;
+} db_conn;
+
+static db_config g_cfg;
+static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
+static _Thread_local db_conn t_conn;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void conn_close(db_conn *c)
+{
+    for (size_t i = 0; i < c->nstmts; i++)
+        mysql_stmt_close(c->stmts[i].stmt);
+    c->nstmts = 0;
+    if (c->mysql)
+        mysql_close(c->mysql);
+    c->mysql = NULL;
+}
+
+/* True when the open connection's socket shows EOF or data nobody asked for:
+ * the server closed it (restart, wait_timeout, kill). Costs one poll(). */
+static bool conn_is_stale(db_conn *c)
+{
+    struct pollfd p = {.fd = (int)mysql_get_socket(c->mysql), .events = POLLIN};
+    if (p.fd < 0)
+        return true;
+    int r = poll(&p, 1, 0);
+    return r != 0; /* readable, hung up, or poll failed */
+}
+
+static status conn_open(db_conn *c, char *why, size_t why_cap)
+{
+    MYSQL *m = mysql_init(NULL);
+    if (!m)
+        return ST_NOMEM;
+    unsigned ct = g_cfg.connect_timeout, rt = g_cfg.read_timeout, wt = g_cfg.write_timeout;
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
+    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    mysql_options(m, MYSQL_INIT_COMMAND,
+                  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                  "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'");
+    const char *sock = g_cfg.socket[0] ? g_cfg.socket : NULL;
+    if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database,
+                            g_cfg.port, sock, CLIENT_FOUND_ROWS)) {
+        if (why)
+            snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
+        mysql_close(m);
+        atomic_store(&g_connect_failed_ms, now_ms());
+        return ST_UNAVAILABLE;
+    }
+    atomic_store(&g_connect_failed_ms, 0);
+    c->mysql = m;
+    c->nstmts = 0;
+    return ST_OK;
+}
+
+/* This thread's live connection, connecting if needed. */
+static status conn_get(db_conn **out)
+{
+    db_conn *c = &t_conn;
+    if (c->mysql && conn_is_stale(c))
+        conn_close(c);
+    if (!c->mysql) {
+        long long failed = atomic_load(&g_connect_failed_ms);
+        if (failed && now_ms() - failed < CONNECT_HOLDOFF_MS)
+            return ST_UNAVAILABLE;
+        status st = conn_open(c, NULL, 0);
+        if (st != ST_OK)
+            return st;
+    }
+    *out = c;
+    return ST_OK;
+}
+
+/* Client-side errors (2000..2999) mean the connection is unusable. */
+static bool is_connection_error(unsigned err)
+{
+    return (err >= 2000 && err < 3000) || err == ER_SERVER_SHUTDOWN ||
+           err == ER_CONNECTION_KILLED || err == ER_QUERY_INTERRUPTED;
+}
+
+static status map_error(db_conn *c, unsigned err, const char *msg)
+{
+    switch (err) {
+    case ER_DUP_ENTRY:
+        return ST_CONFLICT;
+    case 4025: /* MariaDB ER_CONSTRAINT_FAILED */
+    case 3819: /* MySQL ER_CHECK_CONSTRAINT_VIOLATED */
+    case ER_WARN_DATA_OUT_OF_RANGE:
+    case ER_DATA_TOO_LONG:
+    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
+        return ST_INVALID;
+    case ER_LOCK_WAIT_TIMEOUT:
+    case ER_LOCK_DEADLOCK:
+        return ST_UNAVAILABLE;
+    default:
+        break;
+    }
+    if (is_connection_error(err)) {
+        conn_close(c);
+        return ST_UNAVAILABLE;
+    }
+    /* Unknown server error: log it (SQL errors carry no client data here:
+     * everything a client sends is a bound parameter) and start afresh. */
+    fprintf(stderr, "db: error %u: %s\n", err, msg);
+    conn_close(c);
+    return ST_INTERNAL;
+}
+
+status db_stmt_error(MYSQL_STMT *stmt)
+{
+    return map_error(&t_conn, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+}
+
+static MYSQL_STMT *stmt_cached(db_conn *c, const char *sql, status *st)
+{
+    for (size_t i = 0; i < c->nstmts; i++)
+        if (c->stmts[i].sql == sql)
+            return c->stmts[i].stmt;
+    MYSQL_STMT *s = mysql_stmt_init(c->mysql);
+    if (!s) {
+        *st = ST_NOMEM;
+        return NULL;
+    }
+    if (mysql_stmt_prepare(s, sql, strlen(sql))) {
+        unsigned err = mysql_stmt_errno(s);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", mysql_stmt_error(s));
+        mysql_stmt_close(s);
+        *st = map_error(c, err, msg);
+        return NULL;
+    }
+    if (c->nstmts == STMT_CACHE_SIZE) { /* more distinct statements than expected */
+        mysql_stmt_close(c->stmts[0].stmt);
+        memmove(&c->stmts[0], &c->stmts[1], sizeof c->stmts[0] * (STMT_CACHE_SIZE - 1));
+        c->nstmts--;
+    }
+    c->stmts[c->nstmts++] = (stmt_entry){.sql = sql, .stmt = s};
+    return s;
+}
+
+status db_exec(const char *sql, MYSQL_BIND *params, MYSQL_STMT **out, uint64_t *affected)
+{
+    db_conn *c;
+    status st = conn_get(&c);
+    if (st != ST_OK)
+        return st;
+    MYSQL_STMT *s = stmt_cached(c, sql, &st);
+    if (!s)
+        return st;
+    if (params && mysql_stmt_bind_param(s, params))
+        return db_stmt_error(s);
+    if (mysql_stmt_execute(s))
+        return db_stmt_error(s);
+    if (affected) {
+        my_ulonglong n = mysql_stmt_affected_rows(s);
+        *affected = n == (my_ulonglong)-1 ? 0 : (uint64_t)n;
+    }
+    if (out)
+        *out = s;
+    else
+        mysql_stmt_free_result(s);
+    return ST_OK;
+}
+
+status db_fetch(MYSQL_STMT *stmt, MYSQL_BIND *results)
+{
+    if (mysql_stmt_bind_result(stmt, results))
+        return db_stmt_error(stmt);
+    return db_fetch_more(stmt, results);
+}
+
+status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results)
+{
+    int r = mysql_stmt_fetch(stmt);
+    if (r == MYSQL_NO_DATA)
+        return ST_NOT_FOUND;
+    if (r == MYSQL_DATA_TRUNCATED)
+        return ST_INTERNAL;
+    if (r != 0)
+        return db_stmt_error(stmt);
+    unsigned n = mysql_stmt_field_count(stmt);
+    for (unsigned i = 0; i < n; i++) {
+        MYSQL_BIND *b = &results[i];
+        if (b->buffer_type == MYSQL_TYPE_STRING && b->length) {
+            bool null = b->is_null && *b->is_null;
+            ((char *)b->buffer)[null ? 0 : *b->length] = '\0';
+        }
+    }
+    return ST_OK;
+}
+
+void db_done(MYSQL_STMT *stmt)
+{
+    mysql_stmt_free_result(stmt);
+}
+
+status db_begin(void)
+{
+    db_conn *c;
+    status st = conn_get(&c);
+    if (st != ST_OK)
+        return st;
+    if (mysql_autocommit(c->mysql, 0))
+        return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
+    return ST_OK;
+}
+
+status db_commit(void)
+{
+    db_conn *c = &t_conn;
+    if (!c->mysql)
+        return ST_UNAVAILABLE;
+    if (mysql_commit(c->mysql) || mysql_autocommit(c->mysql, 1))
+        return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
+    return ST_OK;
+}
+
+void db_rollback(void)
+{
+    db_conn *c = &t_conn;
+    if (!c->mysql)
+        return;
+    if (mysql_rollback(c->mysql) || mysql_autocommit(c->mysql, 1))
+        conn_close(c); /* never hand a half-open transaction to the next request */
+}
+
+status db_init(const db_config *cfg)
+{
+    if (mysql_library_init(0, NULL, NULL))
+        return ST_INTERNAL;
+    g_cfg = *cfg;
+    return ST_OK;
+}
+
+void db_shutdown(void)
+{
+    conn_close(&t_conn);
+    mysql_library_end();
+    OPENSSL_cleanse(&g_cfg, sizeof g_cfg);
+}
+
+void db_thread_start(void)
+{
+    mysql_thread_init();
+}
+
+void db_thread_end(void)
+{
+    conn_close(&t_conn);
+    mysql_thread_end();
+}
+
+status db_wait_ready(volatile sig_atomic_t *stop)
+{
+    unsigned delay_ms = 250;
+    for (unsigned attempt = 1;; attempt++) {
+        char why[512] = "";
+        if (t_conn.mysql)
+            return ST_OK;
+        status st = conn_open(&t_conn, why, sizeof why);
+        if (st == ST_OK)
+            return ST_OK;
+        fprintf(stderr, "db: connect attempt %u failed (%s); retrying in %u ms\n", attempt, why,
+                delay_ms);
+        for (unsigned waited = 0; waited < delay_ms; waited += 50) {
+            if (*stop)
+                return ST_UNAVAILABLE;
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+    }
+}
+
+status db_apply_schema(void)
+{
+    db_conn *c;
+    status st = conn_get(&c);
+    if (st != ST_OK)
+        return st;
+    /* Statements end with ';' at the end of a line; comments are skipped by
+     * the server. No client input is involved. */
+    const char *p = schema_sql, *end = schema_sql + schema_sql_len;
+    while (p < end) {
+        const char *semi = p;
+        while (semi < end && !(*semi == ';' && (semi + 1 == end || semi[1] == '\n')))
+            semi++;
+        size_t n = (size_t)(semi - p);
+        bool blank = true;
+        for (const char *q = p; q < semi; q++) {
+            if (*q == '-' && q + 1 < semi && q[1] == '-') {
+                while (q < semi && *q != '\n')
+                    q++;
+            } else if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r') {
+                blank = false;
+                break;
+            }
+        }
+        if (!blank && mysql_real_query(c->mysql, p, n)) {
+            fprintf(stderr, "db: applying schema.sql failed: %u %s\n", mysql_errno(c->mysql),
+                    mysql_error(c->mysql));
+            return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
+        }
+        p = semi + 1;
+    }
+    return ST_OK;
+}
+
+status db_ping(void)
+{
+    db_conn *c;
+    status st = conn_get(&c);
+    if (st != ST_OK)
+        return st;
+    if (mysql_ping(c->mysql)) {
+        conn_close(c);
+        return ST_UNAVAILABLE;
+    }
+    return ST_OK;
+}
+
+/* ---- DATABASE_URL ---- */
+
+static int hexval(int ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode [s, s+n) into out[cap]; false when malformed or too long. */
+static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int ch = (unsigned char)s[i];
+        if (ch == '%') {
+            if (i + 2 >= n)
+                return false;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0)
+                return false;
+            ch = hi * 16 + lo;
+            if (ch == 0)
+                return false;
+            i += 2;
+        }
+        if (o + 1 >= cap)
+            return false;
+        out[o++] = (char)ch;
+    }
+    out[o] = '\0';
+    return true;
+}
+
+status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
+{
+#define FAIL(msg)                                  \
+    do {                                           \
+        snprintf(why, why_cap, "DATABASE_URL: %s", msg); \
+        return ST_INVALID;                         \
+    } while (0)
+    const char *p;
+    if (strncmp(url, "mysql://", 8) == 0)
+        p = url + 8;
+    else if (strncmp(url, "mysql+pymysql://", 16) == 0)
+        p = url + 16;
+    else if (strncmp(url, "mariadb://", 10) == 0)
+        p = url + 10;
+    else
+        FAIL("scheme must be mysql:// or mysql+pymysql://");
+
+    const char *slash = strchr(p, '/');
+    if (!slash)
+        FAIL("missing /database");
+    const char *at = memrchr(p, '@', (size_t)(slash - p));
+    const char *hostp = p;
+    out->user[0] = out->password[0] = '\0';
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *uend = colon ? colon : at;
+        if (!pct_decode(p, (size_t)(uend - p), out->user, sizeof out->user))
+            FAIL("bad user name");
+        if (colon && !pct_decode(colon + 1, (size_t)(at - colon - 1), out->password,
+                                 sizeof out->password))
+            FAIL("bad password");
+        hostp = at + 1;
+    }
+    const char *pcolon = memchr(hostp, ':', (size_t)(slash - hostp));
+    const char *hend = pcolon ? pcolon : slash;
+    if (hend == hostp)
+        FAIL("missing host");
+    if (!pct_decode(hostp, (size_t)(hend - hostp), out->host, sizeof out->host))
+        FAIL("bad host");
+    out->port = 3306;
+    if (pcolon) {
+        char *e;
+        errno = 0;
+        long port = strtol(pcolon + 1, &e, 10);
+        if (errno || e != slash || port < 1 || port > 65535)
+            FAIL("bad port");
+        out->port = (unsigned)port;
+    }
+    const char *db = slash + 1;
+    const char *q = strchr(db, '?');
+    size_t dblen = q ? (size_t)(q - db) : strlen(db);
+    if (dblen == 0)
+        FAIL("missing database name");
+    if (!pct_decode(db, dblen, out->database, sizeof out->database))
+        FAIL("bad database name");
+    out->socket[0] = '\0';
+    while (q && *q) {
+        q++; /* skip '?' or '&' */
+        const char *amp = strchr(q, '&');
+        size_t n = amp ? (size_t)(amp - q) : strlen(q);
+        if (n > 7 && strncmp(q, "socket=", 7) == 0) {
+            if (!pct_decode(q + 7, n - 7, out->socket, sizeof out->socket))
+                FAIL("bad socket path");
+        } else if (n > 8 && strncmp(q, "charset=", 8) == 0) {
+            /* pymysql URLs often carry ?charset=utf8mb4: we always use utf8mb4 */
+        } else if (n > 0) {
+            FAIL("unknown query parameter (only socket= and charset= are accepted)");
+        }
+        q = amp;
+    }
+    return ST_OK;
+#undef FAIL
+}

@@ -1,0 +1,96 @@
+/*
+ * db_internal.h - helpers shared by the DAO modules of db/ only: statement
+ * execution with bound parameters and error mapping. Not for server/.
+ */
+#ifndef INTEGRITY_DB_INTERNAL_H
+#define INTEGRITY_DB_INTERNAL_H
+
+#include <mysql.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "status.h"
+
+/*
+ * Prepare (once per connection) and execute `sql` with `params` on this
+ * thread's connection. On ST_OK *stmt is the executed statement, owned by the
+ * connection's cache: bind results and fetch, then call db_done(). *affected
+ * (may be NULL) gets the matched-row count of an UPDATE/DELETE/INSERT.
+ * Errors: ST_CONFLICT for a duplicate key, ST_INVALID for a CHECK constraint,
+ * ST_UNAVAILABLE when the server is unreachable (the connection is dropped),
+ * ST_INTERNAL otherwise.
+ */
+status db_exec(const char *sql, MYSQL_BIND *params, MYSQL_STMT **stmt, uint64_t *affected);
+
+/*
+ * Bind `results` and fetch one row of an executed statement. ST_OK with a
+ * row, ST_NOT_FOUND when there are no more rows, ST_INTERNAL when a column
+ * did not fit its buffer, ST_UNAVAILABLE when the connection failed.
+ */
+status db_fetch(MYSQL_STMT *stmt, MYSQL_BIND *results);
+
+/* The next row into the same `results` that db_fetch bound (no re-binding). */
+status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results);
+
+/* Finish with a statement from db_exec: discard any unread rows. */
+void db_done(MYSQL_STMT *stmt);
+
+/* Map a statement's error to a status (dropping a broken connection). */
+status db_stmt_error(MYSQL_STMT *stmt);
+
+/* Transactions on this thread's connection. */
+status db_begin(void);
+status db_commit(void);
+void db_rollback(void);
+
+/* MYSQL_BIND builders: each fills one element and returns nothing. */
+static inline void db_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_STRING;
+    b->buffer = (void *)s;
+    b->buffer_length = *len;
+    b->length = len;
+}
+
+static inline void db_bind_null(MYSQL_BIND *b)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_NULL;
+}
+
+static inline void db_bind_i64(MYSQL_BIND *b, int64_t *v)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_LONGLONG;
+    b->buffer = v;
+}
+
+static inline void db_bind_u64(MYSQL_BIND *b, uint64_t *v)
+{
+    db_bind_i64(b, (int64_t *)v);
+    b->is_unsigned = 1;
+}
+
+/* A result column into a char buffer of `cap` bytes (NUL-terminated by db_fetch). */
+static inline void db_bind_out_str(MYSQL_BIND *b, char *buf, unsigned long cap,
+                                   unsigned long *len, my_bool *is_null)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_STRING;
+    b->buffer = buf;
+    b->buffer_length = cap - 1; /* room for the NUL db_fetch adds */
+    b->length = len;
+    b->is_null = is_null;
+}
+
+static inline void db_bind_out_i64(MYSQL_BIND *b, int64_t *v, my_bool *is_null)
+{
+    memset(b, 0, sizeof *b);
+    b->buffer_type = MYSQL_TYPE_LONGLONG;
+    b->buffer = v;
+    b->is_null = is_null;
+}
+
+#endif

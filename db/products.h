@@ -1,0 +1,62 @@
+/*
+ * products.h - the products table. Prices travel as decimal strings
+ * ("1200.99") in both directions so they are never rounded through a double;
+ * the version column is bumped by every change in the same statement.
+ */
+#ifndef INTEGRITY_PRODUCTS_H
+#define INTEGRITY_PRODUCTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define PRODUCTS_NAME_MAX_BYTES 1020  /* 255 characters of up to 4 bytes */
+#define PRODUCTS_DESC_MAX_BYTES 8000  /* 2000 characters of up to 4 bytes */
+#define PRODUCTS_PRICE_MAX_BYTES 16   /* "99999999.99" */
+
+typedef struct product {
+    uint64_t id;
+    char name[PRODUCTS_NAME_MAX_BYTES + 1];
+    char description[PRODUCTS_DESC_MAX_BYTES + 1];
+    char price[PRODUCTS_PRICE_MAX_BYTES + 1];
+    int64_t quantity;
+    uint64_t version;
+} product;
+
+/* The fields a write sets: NULL / has_quantity false means "leave as is". */
+typedef struct product_fields {
+    const char *name;
+    const char *description;
+    const char *price; /* a decimal string with at most 2 decimals */
+    bool has_quantity;
+    int64_t quantity;
+} product_fields;
+
+/* Insert a product (name, price and quantity set; description may be NULL
+ * for ""). On ST_OK *out holds the stored row. */
+status products_create(const product_fields *f, product *out);
+
+/* One product by id. ST_NOT_FOUND when there is none. */
+status products_get(uint64_t id, product *out);
+
+/*
+ * Update the fields set in *f of product `id`, bumping its version, only when
+ * `if_version` is 0 or equals the current version. On ST_OK *out holds the
+ * updated row. ST_NOT_FOUND, or ST_PRECONDITION when the version differs (and
+ * nothing changed).
+ */
+status products_update(uint64_t id, const product_fields *f, uint64_t if_version, product *out);
+
+/* Delete product `id` under the same version rule as products_update. */
+status products_delete(uint64_t id, uint64_t if_version);
+
+/*
+ * Call `row` for each product with id > after_id in id order, at most `limit`
+ * rows (0: no limit), streaming from the server without buffering the result.
+ * Stops early with the callback's status if it returns anything but ST_OK.
+ */
+typedef status (*products_row_fn)(const product *p, void *ctx);
+status products_list(uint64_t after_id, uint64_t limit, products_row_fn row, void *ctx);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * config.h - the server's configuration, read once from the environment at
+ * start-up (SPEC 1) into a struct that is passed down. Nothing else reads the
+ * environment.
+ */
+#ifndef INTEGRITY_CONFIG_H
+#define INTEGRITY_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "db/db.h"
+#include "status.h"
+
+#define CONFIG_JWT_KEY_MAX 512
+
+typedef struct config {
+    db_config db;
+    unsigned char jwt_key[CONFIG_JWT_KEY_MAX];
+    size_t jwt_key_len;
+    bool dev_mode;          /* APP_ENV=development */
+    bool jwt_key_generated; /* dev mode without JWT_SECRET_KEY */
+    char host[256];
+    unsigned port;
+    unsigned threads;
+    int bcrypt_cost;
+    long jwt_expires;
+    char totp_issuer[128];
+    unsigned char totp_key[32];
+    bool has_totp_key;
+    unsigned login_max_failures;
+    unsigned login_lock_seconds;
+    unsigned login_challenge_seconds;
+    char tls_cert[1024];
+    char tls_key[1024];
+} config;
+
+/* How config_load reads a variable: getenv, or a table in tests. */
+typedef const char *(*config_getter)(const char *name);
+
+/*
+ * Fill *c from the variables `get` returns. ST_INVALID with a message for a
+ * person in why[why_cap] when a value is malformed or out of range, or when
+ * JWT_SECRET_KEY is missing or short outside development mode. In
+ * development mode a missing key is replaced by a random one
+ * (c->jwt_key_generated says so, for the caller to warn).
+ */
+status config_load(config *c, config_getter get, char *why, size_t why_cap);
+
+/* Print the --help text (every variable, its default and meaning). */
+void config_usage(FILE *out);
+
+/* Wipe the secrets in *c. */
+void config_wipe(config *c);
+
+#endif

@@ -1,0 +1,389 @@
+/*
+ * http.c - HTTP glue on CivetWeb (see http.h).
+ */
+#include "server/http.h"
+
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "crypto/token.h"
+
+static const config *g_cfg;
+
+/* ---- responses ---- */
+
+static const char COMMON_HEADERS[] =
+    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+
+void http_send(request *r, int code, const char *content_type, const void *body, size_t len,
+               const char *headers)
+{
+    char clen[24];
+    snprintf(clen, sizeof clen, "%zu", len);
+    mg_response_header_start(r->conn, code);
+    mg_response_header_add(r->conn, "Content-Type", content_type, -1);
+    mg_response_header_add(r->conn, "Content-Length", clen, -1);
+    mg_response_header_add_lines(r->conn, COMMON_HEADERS);
+    if (headers)
+        mg_response_header_add_lines(r->conn, headers);
+    mg_response_header_send(r->conn);
+    if (len && strcmp(r->method, "HEAD") != 0)
+        mg_write(r->conn, body, len);
+    r->code = code;
+    r->sent = true;
+}
+
+void http_send_json(request *r, int code, const strbuf *body, const char *headers)
+{
+    if (body->oom) {
+        http_send_status(r, ST_NOMEM);
+        return;
+    }
+    http_send(r, code, "application/json", body->data, body->len, headers);
+}
+
+static void render_error(strbuf *b, const char *error, const char *message)
+{
+    sb_puts(b, "{\"message\":");
+    sb_json_str(b, message);
+    sb_puts(b, ",\"error\":");
+    sb_json_str(b, error);
+    sb_puts(b, "}");
+}
+
+static void send_error_h(request *r, int code, const char *error, const char *message,
+                         const char *headers)
+{
+    strbuf b;
+    sb_init(&b);
+    render_error(&b, error, message);
+    http_send_json(r, code, &b, headers);
+    sb_free(&b);
+}
+
+void http_send_error(request *r, int code, const char *error, const char *message)
+{
+    send_error_h(r, code, error, message, NULL);
+}
+
+void http_send_status(request *r, status st)
+{
+    switch (st) {
+    case ST_NOT_FOUND:
+        http_send_error(r, 404, "not_found", "Not found");
+        return;
+    case ST_CONFLICT:
+        http_send_error(r, 409, "conflict", "The resource already exists");
+        return;
+    case ST_INVALID:
+        http_send_error(r, 400, "validation_failed", "The request is not valid");
+        return;
+    case ST_UNAUTHORIZED:
+        http_send_error(r, 401, "unauthorized", "Not authorized");
+        return;
+    case ST_LOCKED:
+        send_error_h(r, 429, "too_many_attempts", "Too many attempts; try again later",
+                     "Retry-After: 1\r\n");
+        return;
+    case ST_PRECONDITION:
+        http_send_error(r, 412, "precondition_failed",
+                        "The resource has changed since it was read (If-Match)");
+        return;
+    case ST_UNAVAILABLE:
+        send_error_h(r, 503, "database_unavailable",
+                     "The database is unavailable; try again shortly", "Retry-After: 1\r\n");
+        return;
+    case ST_NOMEM:
+    case ST_INTERNAL:
+    case ST_OK:
+        break;
+    }
+    http_send_error(r, 500, "internal_error", "Internal server error");
+}
+
+void http_send_validation(request *r, cJSON *fields)
+{
+    strbuf b;
+    sb_init(&b);
+    sb_puts(&b, "{\"message\":\"Validation failed\",\"error\":\"validation_failed\",\"fields\":");
+    char *f = cJSON_PrintUnformatted(fields);
+    if (f)
+        sb_puts(&b, f);
+    else
+        b.oom = true;
+    sb_puts(&b, "}");
+    free(f);
+    cJSON_Delete(fields);
+    http_send_json(r, 400, &b, NULL);
+    sb_free(&b);
+}
+
+void http_stream_begin(request *r, int code, const char *headers)
+{
+    mg_response_header_start(r->conn, code);
+    mg_response_header_add(r->conn, "Content-Type", "application/json", -1);
+    mg_response_header_add(r->conn, "Transfer-Encoding", "chunked", -1);
+    mg_response_header_add_lines(r->conn, COMMON_HEADERS);
+    if (headers)
+        mg_response_header_add_lines(r->conn, headers);
+    mg_response_header_send(r->conn);
+    r->code = code;
+    r->sent = true;
+}
+
+bool http_stream_chunk(request *r, const char *data, size_t len)
+{
+    if (len == 0)
+        return true;
+    return mg_send_chunk(r->conn, data, (unsigned)len) > 0;
+}
+
+void http_stream_end(request *r)
+{
+    mg_send_chunk(r->conn, "", 0);
+}
+
+/* ---- requests ---- */
+
+const char *http_header(request *r, const char *name)
+{
+    return mg_get_header(r->conn, name);
+}
+
+/* True when the media type of `ct` (before any ';' parameters) is application/json. */
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    static const char want[] = "application/json";
+    size_t n = sizeof want - 1;
+    if (strncasecmp(ct, want, n) != 0)
+        return false;
+    const char *rest = ct + n;
+    while (*rest == ' ' || *rest == '\t')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+bool http_json_body(request *r, cJSON **out)
+{
+    *out = NULL;
+    if (!is_json_type(http_header(r, "Content-Type"))) {
+        http_send_error(r, 415, "unsupported_media_type",
+                        "Send the body as JSON with Content-Type: application/json");
+        return false;
+    }
+    const struct mg_request_info *ri = mg_get_request_info(r->conn);
+    if (ri->content_length > HTTP_BODY_MAX) {
+        http_send_error(r, 413, "payload_too_large", "The body is larger than 64 KiB");
+        return false;
+    }
+    char *buf = malloc(HTTP_BODY_MAX + 1);
+    if (!buf) {
+        http_send_status(r, ST_NOMEM);
+        return false;
+    }
+    size_t len = 0;
+    for (;;) {
+        int n = mg_read(r->conn, buf + len, HTTP_BODY_MAX + 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        if (len > HTTP_BODY_MAX) {
+            free(buf);
+            http_send_error(r, 413, "payload_too_large", "The body is larger than 64 KiB");
+            return false;
+        }
+    }
+    const char *why = NULL;
+    status st = jsonio_parse_object(buf, len, out, &why);
+    free(buf);
+    if (st != ST_OK) {
+        http_send_error(r, 400, "invalid_json", why);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the token guard ---- */
+
+static void send_msg(request *r, int code, const char *msg)
+{
+    strbuf b;
+    sb_init(&b);
+    sb_puts(&b, "{\"msg\":");
+    sb_json_str(&b, msg);
+    sb_puts(&b, "}");
+    http_send_json(r, code, &b, NULL);
+    sb_free(&b);
+}
+
+/* flask-jwt-extended's answers (SPEC 5). True when the request may go on. */
+static bool guard(request *r)
+{
+    const char *h = http_header(r, "Authorization");
+    if (!h) {
+        send_msg(r, 401, "Missing Authorization Header");
+        return false;
+    }
+    if (strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0' || strchr(h + 7, ' ')) {
+        send_msg(r, 422, "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'");
+        return false;
+    }
+    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, h + 7, time(NULL),
+                                r->user, sizeof r->user);
+    if (e != TOKEN_OK) {
+        send_msg(r, e == TOKEN_EXPIRED ? 401 : 422, token_error_message(e));
+        return false;
+    }
+    return true;
+}
+
+/* ---- dispatch and the access log ---- */
+
+/* Write `s` to the log with control and non-ASCII bytes escaped, so a client
+ * cannot forge log lines; at most 200 bytes. */
+static void log_sanitized(FILE *f, const char *s)
+{
+    for (size_t i = 0; s[i] && i < 200; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\')
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
+static void log_request(const request *r, const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char ts[32];
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    flockfile(stdout);
+    fprintf(stdout, "%s ", ts);
+    log_sanitized(stdout, r->method);
+    fputc(' ', stdout);
+    log_sanitized(stdout, r->path);
+    fprintf(stdout, " %d %.1fms\n", r->code, ms);
+    funlockfile(stdout);
+}
+
+static void request_init(request *r, struct mg_connection *conn)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    memset(r, 0, sizeof *r);
+    r->conn = conn;
+    r->cfg = g_cfg;
+    r->method = ri->request_method ? ri->request_method : "";
+    r->path = ri->local_uri ? ri->local_uri : "";
+    r->query = ri->query_string;
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+    route *rt = cbdata;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    request r;
+    request_init(&r, conn);
+
+    /* The '*' segment of the pattern, e.g. the id of /products/<id>. */
+    const char *star = strchr(rt->pattern, '*');
+    if (star) {
+        size_t prefix = (size_t)(star - rt->pattern);
+        if (strlen(r.path) >= prefix) {
+            r.path_arg = r.path + prefix;
+            const char *slash = strchr(r.path_arg, '/');
+            r.path_arg_len = slash ? (size_t)(slash - r.path_arg) : strlen(r.path_arg);
+        }
+    }
+
+    const route_method *m = NULL;
+    for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++)
+        if (strcmp(rt->methods[i].method, r.method) == 0)
+            m = &rt->methods[i];
+    if (!m) {
+        char allow[96];
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", rt->allow);
+        send_error_h(&r, 405, "method_not_allowed", "Method not allowed on this path", allow);
+    } else if (!m->needs_token || guard(&r)) {
+        m->fn(&r);
+        if (!r.sent) /* a route that forgot to answer is a bug; never hang the client */
+            http_send_status(&r, ST_INTERNAL);
+    }
+    log_request(&r, &t0);
+    return r.code;
+}
+
+static int not_found(struct mg_connection *conn, void *cbdata)
+{
+    (void)cbdata;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    request r;
+    request_init(&r, conn);
+    http_send_error(&r, 404, "not_found", "No such path");
+    log_request(&r, &t0);
+    return r.code;
+}
+
+void http_register(struct mg_context *ctx, route *routes, const config *cfg)
+{
+    g_cfg = cfg;
+    for (route *rt = routes; rt->pattern; rt++) {
+        size_t off = 0;
+        rt->allow[0] = '\0';
+        for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++) {
+            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s", i ? ", " : "",
+                             rt->methods[i].method);
+            if (n > 0 && (size_t)n < sizeof rt->allow - off)
+                off += (size_t)n;
+        }
+        mg_set_request_handler(ctx, rt->pattern, dispatch, rt);
+    }
+    mg_set_request_handler(ctx, "**", not_found, NULL); /* last: the catch-all */
+}
+
+int http_error_callback(struct mg_connection *conn, int code, const char *msg)
+{
+    (void)msg; /* may echo client bytes; we answer with fixed texts */
+    const char *error = "bad_request", *message = "Bad request";
+    switch (code) {
+    case 404: error = "not_found"; message = "No such path"; break;
+    case 405: error = "method_not_allowed"; message = "Method not allowed"; break;
+    case 408: error = "request_timeout"; message = "Request timeout"; break;
+    case 413: error = "payload_too_large"; message = "Request too large"; break;
+    case 414: error = "uri_too_long"; message = "URI too long"; break;
+    case 431: error = "headers_too_large"; message = "Request headers too large"; break;
+    default:
+        if (code >= 500) {
+            error = "internal_error";
+            message = "Internal server error";
+        }
+    }
+    strbuf b;
+    sb_init(&b);
+    render_error(&b, error, message);
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\n%sConnection: close\r\n\r\n",
+                     code, mg_get_response_code_text(conn, code), b.len, COMMON_HEADERS);
+    if (n > 0 && (size_t)n < sizeof head && !b.oom) {
+        mg_write(conn, head, (size_t)n);
+        mg_write(conn, b.data, b.len);
+    }
+    sb_free(&b);
+    return 0;
+}

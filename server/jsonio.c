@@ -1,0 +1,265 @@
+/*
+ * jsonio.c - see jsonio.h.
+ */
+#include "server/jsonio.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void sb_init(strbuf *b)
+{
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->oom = false;
+}
+
+void sb_free(strbuf *b)
+{
+    free(b->data);
+    sb_init(b);
+}
+
+void sb_reset(strbuf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+static bool sb_reserve(strbuf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2) {
+            b->oom = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void sb_append(strbuf *b, const char *s, size_t n)
+{
+    if (!sb_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void sb_puts(strbuf *b, const char *s)
+{
+    sb_append(b, s, strlen(s));
+}
+
+void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->oom = true;
+        return;
+    }
+    if ((size_t)n < sizeof tmp) {
+        sb_append(b, tmp, (size_t)n);
+        return;
+    }
+    if (!sb_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sb_json_str(strbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    sb_append(b, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        sb_append(b, run, (size_t)(p - run));
+        run = p + 1;
+        switch (ch) {
+        case '"': sb_append(b, "\\\"", 2); break;
+        case '\\': sb_append(b, "\\\\", 2); break;
+        case '\n': sb_append(b, "\\n", 2); break;
+        case '\r': sb_append(b, "\\r", 2); break;
+        case '\t': sb_append(b, "\\t", 2); break;
+        default: {
+            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+            sb_append(b, esc, 6);
+        }
+        }
+    }
+    sb_append(b, run, strlen(run));
+    sb_append(b, "\"", 1);
+}
+
+bool utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        size_t need;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i <= need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
+}
+
+/* A JSON escape \u0000 in the text (an odd run of backslashes before 'u0000'). */
+static bool has_escaped_nul(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 5 < n; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' &&
+            s[i + 5] == '0')
+            return true;
+        i++; /* skip the escaped character, so "\\\\u0000" is not an escape */
+    }
+    return false;
+}
+
+static bool has_duplicate_keys(const cJSON *obj)
+{
+    for (const cJSON *a = obj->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (strcmp(a->string, b->string) == 0)
+                return true;
+    return false;
+}
+
+status jsonio_parse_object(const char *body, size_t len, cJSON **out, const char **why)
+{
+    *out = NULL;
+    if (memchr(body, '\0', len) || has_escaped_nul(body, len)) {
+        *why = "the body contains a NUL character";
+        return ST_INVALID;
+    }
+    if (!utf8_valid(body, len)) {
+        *why = "the body is not valid UTF-8";
+        return ST_INVALID;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    if (!root) {
+        *why = "the body is not valid JSON";
+        return ST_INVALID;
+    }
+    /* Only white space may follow the value. */
+    for (const char *p = end; p && p < body + len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+            cJSON_Delete(root);
+            *why = "the body is not valid JSON";
+            return ST_INVALID;
+        }
+    }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        *why = "the body must be a JSON object";
+        return ST_INVALID;
+    }
+    if (has_duplicate_keys(root)) {
+        cJSON_Delete(root);
+        *why = "the body repeats a key";
+        return ST_INVALID;
+    }
+    *out = root;
+    return ST_OK;
+}
+
+bool jsonio_price(const cJSON *item, char out[16])
+{
+    if (!cJSON_IsNumber(item))
+        return false;
+    double v = item->valuedouble;
+    if (!isfinite(v) || v < 0 || v > 99999999.99)
+        return false;
+    int n = snprintf(out, 16, "%.2f", v);
+    if (n < 0 || n >= 16)
+        return false;
+    /* At most two decimals: the two-decimal text must read back as the very
+     * same double (1200.99 does; 1200.999 and 1200.9900000001 do not). */
+    return strtod(out, NULL) == v;
+}
+
+bool jsonio_integer(const cJSON *item, int64_t min, int64_t max, int64_t *out)
+{
+    if (!cJSON_IsNumber(item))
+        return false;
+    double v = item->valuedouble;
+    if (!isfinite(v) || v != floor(v) || v < (double)min || v > (double)max)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+void sb_json_decimal(strbuf *b, const char *dec)
+{
+    size_t n = strlen(dec);
+    const char *dot = strchr(dec, '.');
+    if (dot) {
+        /* Drop trailing zeros but keep one digit after the point. */
+        while (n > (size_t)(dot - dec) + 2 && dec[n - 1] == '0')
+            n--;
+    }
+    sb_append(b, dec, n);
+}

@@ -1,0 +1,178 @@
+/*
+ * main.c - start-up and shut-down: configuration, the database (retried with
+ * backoff until it answers, then the schema), CivetWeb with the route table,
+ * and a graceful stop on SIGTERM/SIGINT (in-flight requests finish).
+ */
+#include <civetweb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "server/config.h"
+#include "server/http.h"
+#include "server/routes.h"
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+/* CivetWeb worker threads each own one MySQL connection (see db.c). */
+static void *on_thread_start(const struct mg_context *ctx, int type)
+{
+    (void)ctx;
+    if (type == 1)
+        db_thread_start();
+    return NULL;
+}
+
+static void on_thread_stop(const struct mg_context *ctx, int type, void *user)
+{
+    (void)ctx;
+    (void)user;
+    if (type == 1)
+        db_thread_end();
+}
+
+static int on_log_message(const struct mg_connection *conn, const char *msg)
+{
+    (void)conn;
+    fprintf(stderr, "civetweb: %s\n", msg);
+    return 1;
+}
+
+static route g_routes[] = {
+    {.pattern = "/signup$", .methods = {{"POST", route_signup, false}}},
+    {.pattern = "/login$", .methods = {{"POST", route_login, false}}},
+    {.pattern = "/verify-2fa$", .methods = {{"POST", route_verify_2fa, false}}},
+    {.pattern = "/products$",
+     .methods = {{"GET", route_products_list, true}, {"POST", route_products_create, true}}},
+    {.pattern = "/products/*$",
+     .methods = {{"GET", route_products_get, true},
+                 {"PUT", route_products_update, true},
+                 {"PATCH", route_products_update, true},
+                 {"DELETE", route_products_delete, true}}},
+    {.pattern = "/healthz$", .methods = {{"GET", route_healthz, false}}},
+    {.pattern = "/readyz$", .methods = {{"GET", route_readyz, false}}},
+    {.pattern = NULL},
+};
+
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            config_usage(stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("integrity-server %s\n", INTEGRITY_VERSION);
+            return 0;
+        }
+        fprintf(stderr, "integrity-server: unknown argument '%s' (try --help)\n", argv[i]);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    static config cfg;
+    char why[512];
+    if (config_load(&cfg, env_get, why, sizeof why) != ST_OK) {
+        fprintf(stderr, "integrity-server: %s\n", why);
+        return 1;
+    }
+    if (cfg.jwt_key_generated)
+        fprintf(stderr, "integrity-server: WARNING: development mode: JWT_SECRET_KEY is not "
+                        "set, using a random key; tokens die with this process\n");
+
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = 1;
+    struct mg_context *ctx = NULL;
+    bool db_ready = false, auth_ready = false;
+    if (db_init(&cfg.db) != ST_OK) {
+        fprintf(stderr, "integrity-server: MySQL client library failed to start\n");
+        goto out;
+    }
+    db_ready = true;
+    db_thread_start();
+    if (db_wait_ready(&g_stop) != ST_OK) {
+        rc = g_stop ? 0 : 1;
+        goto out;
+    }
+    if (db_apply_schema() != ST_OK) {
+        fprintf(stderr, "integrity-server: could not create the tables\n");
+        goto out;
+    }
+    if (routes_auth_init(&cfg) != ST_OK) {
+        fprintf(stderr, "integrity-server: start-up of the auth routes failed\n");
+        goto out;
+    }
+    auth_ready = true;
+
+    char ports[300], threads[16];
+    bool tls = cfg.tls_cert[0] != '\0';
+    bool v6 = strchr(cfg.host, ':') != NULL;
+    snprintf(ports, sizeof ports, v6 ? "[%s]:%u%s" : "%s:%u%s", cfg.host, cfg.port,
+             tls ? "s" : "");
+    snprintf(threads, sizeof threads, "%u", cfg.threads);
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", threads,
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000",
+        "request_timeout_ms", "10000",
+        "max_request_size", "16384",
+        "enable_directory_listing", "no",
+        "ssl_certificate", tls ? cfg.tls_cert : NULL,
+        NULL, NULL,
+    };
+    if (!tls)
+        options[14] = NULL;
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.init_thread = on_thread_start;
+    cb.exit_thread = on_thread_stop;
+    cb.log_message = on_log_message;
+    cb.http_error = http_error_callback;
+
+    mg_init_library(tls ? MG_FEATURES_TLS : 0);
+    ctx = mg_start(&cb, NULL, options);
+    if (!ctx) {
+        fprintf(stderr, "integrity-server: cannot listen on %s\n", ports);
+        goto out;
+    }
+    http_register(ctx, g_routes, &cfg);
+    fprintf(stderr, "integrity-server %s listening on %s://%s:%u (%u threads)\n",
+            INTEGRITY_VERSION, tls ? "https" : "http", cfg.host, cfg.port, cfg.threads);
+
+    while (!g_stop)
+        pause();
+    fprintf(stderr, "integrity-server: stopping; finishing requests in flight\n");
+    rc = 0;
+out:
+    if (ctx)
+        mg_stop(ctx); /* waits for the workers to finish their requests */
+    mg_exit_library();
+    if (auth_ready)
+        routes_auth_free();
+    if (db_ready) {
+        db_thread_end();
+        db_shutdown();
+    }
+    config_wipe(&cfg);
+    return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * routes.h - the route callbacks, one file per resource: routes_auth.c
+ * (/signup, /login, /verify-2fa), routes_products.c (/products...) and
+ * routes_ops.c (/healthz, /readyz). main.c puts them in the route table.
+ */
+#ifndef INTEGRITY_ROUTES_H
+#define INTEGRITY_ROUTES_H
+
+#include "server/config.h"
+#include "server/http.h"
+#include "status.h"
+
+/* Start-up work for the auth routes (the dummy hash that makes unknown users
+ * cost one bcrypt, the bound on bcrypt hashes in flight). */
+status routes_auth_init(const config *cfg);
+void routes_auth_free(void);
+
+void route_signup(request *r);
+void route_login(request *r);
+void route_verify_2fa(request *r);
+
+void route_products_list(request *r);
+void route_products_create(request *r);
+void route_products_get(request *r);
+void route_products_update(request *r);
+void route_products_delete(request *r);
+
+void route_healthz(request *r);
+void route_readyz(request *r);
+
+#endif
