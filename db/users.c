@@ -56,6 +56,11 @@ static const char SQL_COMPLETE[] =
     " challenge_failures = 0, failed_logins = 0, locked_until = NULL"
     " WHERE id = ? AND totp_last_step < ? AND challenge_expires > UNIX_TIMESTAMP()";
 
+static const char SQL_SET_SECRET[] = "UPDATE users SET totp_secret = ? WHERE id = ?";
+
+static const char SQL_ANY_SEALED[] =
+    "SELECT totp_secret FROM users WHERE totp_secret LIKE 'v1.%' LIMIT 1";
+
 status users_create(const char *username, const char *password_hash, const char *totp_secret)
 {
     unsigned long l0 = strlen(username), l1 = strlen(password_hash), l2 = strlen(totp_secret);
@@ -183,4 +188,28 @@ status users_complete_login(uint64_t id, int64_t step)
     if (st != ST_OK)
         return st;
     return n == 1 ? ST_OK : ST_UNAUTHORIZED;
+}
+
+status users_set_secret(uint64_t id, const char *totp_secret)
+{
+    unsigned long len = strlen(totp_secret);
+    MYSQL_BIND p[2];
+    db_bind_str(&p[0], totp_secret, &len);
+    db_bind_u64(&p[1], &id);
+    return db_exec(SQL_SET_SECRET, p, NULL, NULL);
+}
+
+status users_any_sealed_secret(char *out, size_t cap)
+{
+    MYSQL_STMT *s;
+    status st = db_exec(SQL_ANY_SEALED, NULL, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    unsigned long len;
+    my_bool null = 0;
+    MYSQL_BIND r[1];
+    db_bind_out_str(&r[0], out, (unsigned long)cap, &len, &null);
+    st = db_fetch(s, r);
+    db_done(s);
+    return st;
 }

@@ -9,6 +9,7 @@
 #define INTEGRITY_USERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -68,5 +69,12 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
  * ST_UNAUTHORIZED when that condition no longer holds (replay or race).
  */
 status users_complete_login(uint64_t id, int64_t step);
+
+/* Replace the stored TOTP secret of user `id` (sealing an old plaintext one). */
+status users_set_secret(uint64_t id, const char *totp_secret);
+
+/* One sealed secret ("v1.%") into out[cap], for the start-up key check.
+ * ST_NOT_FOUND when no row has one. */
+status users_any_sealed_secret(char *out, size_t cap);
 
 #endif

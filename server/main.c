@@ -4,6 +4,7 @@
  * and a graceful stop on SIGTERM/SIGINT (in-flight requests finish).
  */
 #include <civetweb.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,23 @@ static int on_log_message(const struct mg_connection *conn, const char *msg)
 {
     (void)conn;
     fprintf(stderr, "civetweb: %s\n", msg);
+    return 1;
+}
+
+/* TLS_CERT and TLS_KEY are loaded here rather than through CivetWeb's
+ * ssl_certificate option, which wants both in one file. TLS 1.2 at least. */
+static int on_init_ssl(void *ssl_ctx, void *user_data)
+{
+    const config *cfg = user_data;
+    SSL_CTX *ctx = ssl_ctx;
+    if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        fprintf(stderr, "integrity-server: cannot use TLS_CERT=%s with TLS_KEY=%s\n",
+                cfg->tls_cert, cfg->tls_key);
+        return -1;
+    }
     return 1;
 }
 
@@ -117,6 +135,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "integrity-server: could not create the tables\n");
         goto out;
     }
+    if (routes_auth_check_secrets(&cfg, why, sizeof why) != ST_OK) {
+        fprintf(stderr, "integrity-server: %s\n", why);
+        goto out;
+    }
     if (routes_auth_init(&cfg) != ST_OK) {
         fprintf(stderr, "integrity-server: start-up of the auth routes failed\n");
         goto out;
@@ -137,20 +159,20 @@ int main(int argc, char **argv)
         "request_timeout_ms", "10000",
         "max_request_size", "16384",
         "enable_directory_listing", "no",
-        "ssl_certificate", tls ? cfg.tls_cert : NULL,
-        NULL, NULL,
+        "tcp_nodelay", "1",
+        NULL,
     };
-    if (!tls)
-        options[14] = NULL;
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.init_thread = on_thread_start;
     cb.exit_thread = on_thread_stop;
     cb.log_message = on_log_message;
     cb.http_error = http_error_callback;
+    if (tls)
+        cb.init_ssl = on_init_ssl;
 
     mg_init_library(tls ? MG_FEATURES_TLS : 0);
-    ctx = mg_start(&cb, NULL, options);
+    ctx = mg_start(&cb, &cfg, options);
     if (!ctx) {
         fprintf(stderr, "integrity-server: cannot listen on %s\n", ports);
         goto out;

@@ -15,6 +15,11 @@
 status routes_auth_init(const config *cfg);
 void routes_auth_free(void);
 
+/* At start-up, with the database up: refuse a TOTP_SECRET_KEY that is not
+ * the one the stored secrets were sealed with, or a missing one when some
+ * are sealed. ST_INVALID with a message for a person in why[why_cap]. */
+status routes_auth_check_secrets(const config *cfg, char *why, size_t why_cap);
+
 void route_signup(request *r);
 void route_login(request *r);
 void route_verify_2fa(request *r);

@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,7 @@
 
 #include "crypto/password.h"
 #include "crypto/random.h"
+#include "crypto/secret.h"
 #include "crypto/token.h"
 #include "db/users.h"
 #include "server/routes.h"
@@ -165,10 +167,80 @@ static bool read_credentials(request *r, cJSON **body, credentials *c)
 
 /* ---- the TOTP secret as stored ---- */
 
-/* The raw secret of `u` into key[TOTP_SECRET_BYTES..]; returns its length or -1. */
-static int user_secret(const user *u, uint8_t *key, size_t cap)
+/*
+ * The raw secret of `u` into key[cap]: sealed with TOTP_SECRET_KEY (bound to
+ * the username), or base32 from before the key was set. Returns its length,
+ * or -1 with the reason logged (never the secret) when it cannot be read.
+ */
+static int user_secret(const config *cfg, const user *u, uint8_t *key, size_t cap)
 {
-    return b32_decode(u->totp_secret, strlen(u->totp_secret), key, cap);
+    if (!secret_is_sealed(u->totp_secret))
+        return b32_decode(u->totp_secret, strlen(u->totp_secret), key, cap);
+    if (!cfg->has_totp_key) {
+        fprintf(stderr, "auth: user %llu has an encrypted TOTP secret but TOTP_SECRET_KEY "
+                        "is not set\n", (unsigned long long)u->id);
+        return -1;
+    }
+    size_t len = 0;
+    status st = secret_open(cfg->totp_key, u->totp_secret, u->username, key, cap, &len);
+    if (st != ST_OK) {
+        fprintf(stderr, "auth: the TOTP secret of user %llu does not open with "
+                        "TOTP_SECRET_KEY (%s): wrong key, or a damaged row\n",
+                (unsigned long long)u->id, status_name(st));
+        return -1;
+    }
+    return (int)len;
+}
+
+/* The text to store for a new secret: sealed when TOTP_SECRET_KEY is set. */
+static status store_secret(const config *cfg, const char *username, const uint8_t *secret,
+                           size_t len, char *out, size_t cap)
+{
+    if (cfg->has_totp_key)
+        return secret_seal(cfg->totp_key, secret, len, username, out, cap);
+    return b32_encode(secret, len, out, cap) < 0 ? ST_INTERNAL : ST_OK;
+}
+
+/* A plaintext secret from before TOTP_SECRET_KEY was set is sealed at the
+ * user's next good password. Failure leaves the old row working. */
+static void seal_legacy_secret(const config *cfg, const user *u)
+{
+    if (!cfg->has_totp_key || secret_is_sealed(u->totp_secret))
+        return;
+    uint8_t key[64];
+    char sealed[SECRET_SEALED_MAX + 1];
+    int len = b32_decode(u->totp_secret, strlen(u->totp_secret), key, sizeof key);
+    if (len > 0 && secret_seal(cfg->totp_key, key, (size_t)len, u->username, sealed,
+                               sizeof sealed) == ST_OK)
+        (void)users_set_secret(u->id, sealed);
+    OPENSSL_cleanse(key, sizeof key);
+    OPENSSL_cleanse(sealed, sizeof sealed);
+}
+
+status routes_auth_check_secrets(const config *cfg, char *why, size_t why_cap)
+{
+    char sample[USERS_SECRET_MAX + 1];
+    status st = users_any_sealed_secret(sample, sizeof sample);
+    if (st == ST_NOT_FOUND)
+        return ST_OK;
+    if (st != ST_OK) {
+        snprintf(why, why_cap, "could not read the users table (%s)", status_name(st));
+        return st;
+    }
+    if (!cfg->has_totp_key) {
+        snprintf(why, why_cap, "TOTP secrets in the database are encrypted, but "
+                               "TOTP_SECRET_KEY is not set");
+        return ST_INVALID;
+    }
+    char kid[9];
+    secret_key_id(cfg->totp_key, kid);
+    /* "v1.<kid>." : the key id is public, so a plain compare is fine. */
+    if (strncmp(sample + 3, kid, 8) != 0) {
+        snprintf(why, why_cap, "TOTP_SECRET_KEY (key id %s) is not the key that encrypted "
+                               "the stored TOTP secrets (key id %.8s)", kid, sample + 3);
+        return ST_INVALID;
+    }
+    return ST_OK;
 }
 
 /* ---- POST /signup ---- */
@@ -178,7 +250,7 @@ void route_signup(request *r)
     cJSON *body = NULL;
     credentials c;
     uint8_t secret[TOTP_SECRET_BYTES];
-    char secret_b32[B32_ENCODED_LEN(TOTP_SECRET_BYTES) + 1];
+    char stored[SECRET_SEALED_MAX + 1];
     char hash[PASSWORD_HASH_LEN + 1];
 
     if (!read_credentials(r, &body, &c))
@@ -186,10 +258,10 @@ void route_signup(request *r)
     status st = hash_gated(c.password, c.password_len, r->cfg->bcrypt_cost, hash);
     if (st == ST_OK)
         st = random_bytes(secret, sizeof secret);
-    if (st == ST_OK && b32_encode(secret, sizeof secret, secret_b32, sizeof secret_b32) < 0)
-        st = ST_INTERNAL;
     if (st == ST_OK)
-        st = users_create(c.username, hash, secret_b32);
+        st = store_secret(r->cfg, c.username, secret, sizeof secret, stored, sizeof stored);
+    if (st == ST_OK)
+        st = users_create(c.username, hash, stored);
     if (st == ST_OK) {
         strbuf b;
         sb_init(&b);
@@ -203,7 +275,7 @@ void route_signup(request *r)
     }
 out:
     OPENSSL_cleanse(secret, sizeof secret);
-    OPENSSL_cleanse(secret_b32, sizeof secret_b32);
+    OPENSSL_cleanse(stored, sizeof stored);
     cJSON_Delete(body);
 }
 
@@ -269,7 +341,7 @@ static void send_enrollment(request *r, const user *u)
     strbuf b;
     sb_init(&b);
 
-    int keylen = user_secret(u, key, sizeof key);
+    int keylen = user_secret(r->cfg, u, key, sizeof key);
     char secret_b32[B32_ENCODED_LEN(sizeof key) + 1];
     status st = ST_INTERNAL;
     if (keylen > 0 && b32_encode(key, (size_t)keylen, secret_b32, sizeof secret_b32) > 0 &&
@@ -371,6 +443,7 @@ void route_login(request *r)
         http_send_status(r, st);
         goto out;
     }
+    seal_legacy_secret(cfg, &u);
     if (u.totp_enrolled) {
         strbuf b;
         sb_init(&b);
@@ -463,7 +536,7 @@ void route_verify_2fa(request *r)
         http_send_status(r, st);
         goto out;
     }
-    int keylen = user_secret(&u, key, sizeof key);
+    int keylen = user_secret(cfg, &u, key, sizeof key);
     if (keylen <= 0) {
         http_send_status(r, ST_INTERNAL);
         goto out;
