@@ -38,3 +38,17 @@ CREATE TABLE IF NOT EXISTS products (
     CONSTRAINT chk_products_quantity CHECK (quantity >= 0),
     CONSTRAINT chk_products_name CHECK (CHAR_LENGTH(name) >= 1)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The audit trail (SPEC 6): one row per create, update and delete, written in
+-- the same transaction as the change; no foreign key, so it outlives the product.
+CREATE TABLE IF NOT EXISTS product_history (
+    id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+    product_id  BIGINT UNSIGNED NOT NULL,
+    action      ENUM('create', 'update', 'delete') NOT NULL,
+    username    VARCHAR(64) CHARACTER SET ascii COLLATE ascii_general_ci NOT NULL,
+    at          TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    before_json JSON NULL,
+    after_json  JSON NULL,
+    PRIMARY KEY (id),
+    KEY ix_product_history_product (product_id, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

@@ -34,22 +34,42 @@ typedef struct product_fields {
 } product_fields;
 
 /* Insert a product (name, price and quantity set; description may be NULL
- * for ""). On ST_OK *out holds the stored row. */
-status products_create(const product_fields *f, product *out);
+ * for "") and its "create" audit row by `actor`, in one transaction. On ST_OK
+ * *out holds the stored row. */
+status products_create(const product_fields *f, const char *actor, product *out);
 
 /* One product by id. ST_NOT_FOUND when there is none. */
 status products_get(uint64_t id, product *out);
 
 /*
  * Update the fields set in *f of product `id`, bumping its version, only when
- * `if_version` is 0 or equals the current version. On ST_OK *out holds the
- * updated row. ST_NOT_FOUND, or ST_PRECONDITION when the version differs (and
- * nothing changed).
+ * `if_version` is 0 or equals the current version, and write the "update"
+ * audit row by `actor` (fields before and after) in the same transaction. On
+ * ST_OK *out holds the updated row. ST_NOT_FOUND, or ST_PRECONDITION when the
+ * version differs; either way nothing changed.
  */
-status products_update(uint64_t id, const product_fields *f, uint64_t if_version, product *out);
+status products_update(uint64_t id, const product_fields *f, uint64_t if_version,
+                       const char *actor, product *out);
 
-/* Delete product `id` under the same version rule as products_update. */
-status products_delete(uint64_t id, uint64_t if_version);
+/* Delete product `id` under the same version rule as products_update, with
+ * its "delete" audit row, in one transaction. */
+status products_delete(uint64_t id, uint64_t if_version, const char *actor);
+
+/* One audit entry; before/after are JSON objects as text ("null" when absent). */
+typedef struct product_event {
+    const char *action;   /* "create", "update", "delete" */
+    const char *username;
+    const char *at;       /* ISO 8601 UTC with milliseconds */
+    const char *before;
+    const char *after;
+} product_event;
+
+/*
+ * Call `event` for each audit row of product `id`, oldest first. ST_NOT_FOUND
+ * when the product has no history at all (it never existed).
+ */
+typedef status (*products_event_fn)(const product_event *e, void *ctx);
+status products_history(uint64_t id, products_event_fn event, void *ctx);
 
 /*
  * Call `row` for each product with id > after_id in id order, at most `limit`

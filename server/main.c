@@ -76,6 +76,7 @@ static route g_routes[] = {
                  {"PUT", route_products_update, true},
                  {"PATCH", route_products_update, true},
                  {"DELETE", route_products_delete, true}}},
+    {.pattern = "/products/*/history$", .methods = {{"GET", route_products_history, true}}},
     {.pattern = "/healthz$", .methods = {{"GET", route_healthz, false}}},
     {.pattern = "/readyz$", .methods = {{"GET", route_readyz, false}}},
     {.pattern = NULL},

@@ -29,6 +29,7 @@ void route_products_create(request *r);
 void route_products_get(request *r);
 void route_products_update(request *r);
 void route_products_delete(request *r);
+void route_products_history(request *r);
 
 void route_healthz(request *r);
 void route_readyz(request *r);

@@ -77,7 +77,7 @@ static bool path_id(request *r, uint64_t *id)
 /*
  * If-Match: absent -> 0 (no condition); "*" -> 0 too (the row must exist,
  * which every write checks anyway); "<n>" or W/"<n>" -> n. Anything else can
- * never match the current version: UINT64_MAX.
+ * never match a version: UINT64_MAX (412 once the product is known to exist).
  */
 static uint64_t if_match_version(request *r)
 {
@@ -198,7 +198,7 @@ void route_products_create(request *r)
         http_send_status(r, ST_NOMEM);
         goto out;
     }
-    status st = products_create(&f, p);
+    status st = products_create(&f, r->user, p);
     if (st == ST_OK)
         send_product(r, 201, p);
     else
@@ -249,8 +249,7 @@ void route_products_update(request *r)
         http_send_status(r, ST_NOMEM);
         goto out;
     }
-    uint64_t ifv = if_match_version(r);
-    status st = ifv == UINT64_MAX ? ST_PRECONDITION : products_update(id, &f, ifv, p);
+    status st = products_update(id, &f, if_match_version(r), r->user, p);
     if (st == ST_OK)
         send_product(r, 200, p);
     else if (st == ST_NOT_FOUND)
@@ -267,8 +266,7 @@ void route_products_delete(request *r)
     uint64_t id;
     if (!path_id(r, &id))
         return;
-    uint64_t ifv = if_match_version(r);
-    status st = ifv == UINT64_MAX ? ST_PRECONDITION : products_delete(id, ifv);
+    status st = products_delete(id, if_match_version(r), r->user);
     if (st == ST_OK) {
         strbuf b;
         sb_init(&b);
@@ -278,10 +276,47 @@ void route_products_delete(request *r)
     } else if (st == ST_NOT_FOUND) {
         send_not_found(r);
     } else {
-        if (st == ST_PRECONDITION && products_get(id, &(product){0}) == ST_NOT_FOUND)
-            st = ST_NOT_FOUND;
         http_send_status(r, st);
     }
+}
+
+/* ---- GET /products/<id>/history ---- */
+
+static status history_event(const product_event *e, void *arg)
+{
+    strbuf *b = arg;
+    sb_puts(b, b->len ? ",{\"action\":" : "[{\"action\":");
+    sb_json_str(b, e->action);
+    sb_puts(b, ",\"username\":");
+    sb_json_str(b, e->username);
+    sb_puts(b, ",\"at\":");
+    sb_json_str(b, e->at);
+    /* before/after are JSON the database wrote with JSON_OBJECT. */
+    sb_puts(b, ",\"before\":");
+    sb_puts(b, e->before);
+    sb_puts(b, ",\"after\":");
+    sb_puts(b, e->after);
+    sb_puts(b, "}");
+    return b->oom ? ST_NOMEM : ST_OK;
+}
+
+void route_products_history(request *r)
+{
+    uint64_t id;
+    if (!path_id(r, &id))
+        return;
+    strbuf b;
+    sb_init(&b);
+    status st = products_history(id, history_event, &b);
+    if (st == ST_OK) {
+        sb_puts(&b, "]");
+        http_send_json(r, 200, &b, NULL);
+    } else if (st == ST_NOT_FOUND) {
+        send_not_found(r);
+    } else {
+        http_send_status(r, st);
+    }
+    sb_free(&b);
 }
 
 /* ---- GET /products ---- */
