@@ -454,7 +454,8 @@ status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
         char *e;
         errno = 0;
         long port = strtol(pcolon + 1, &e, 10);
-        if (errno || e != slash || port < 1 || port > 65535)
+        if (errno || e != slash || pcolon[1] < '0' || pcolon[1] > '9' || port < 1 ||
+            port > 65535)
             FAIL("bad port");
         out->port = (unsigned)port;
     }

@@ -164,34 +164,55 @@ size_t utf8_length(const char *s)
     return n;
 }
 
-/* A JSON escape \u0000 in the text (an odd run of backslashes before 'u0000'). */
-static bool has_escaped_nul(const char *s, size_t n)
+/*
+ * What cJSON lets through but RFC 8259 does not, or what would cut a string
+ * short: a control character (U+0000..U+001F, NUL included) raw inside a
+ * string, or a \u0000 escape. Tracks string state with escapes. True when
+ * the text is clean.
+ */
+static bool strings_clean(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 5 < n; i++) {
-        if (s[i] != '\\')
+    bool in_string = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == 0)
+            return false;
+        if (!in_string) {
+            in_string = ch == '"';
             continue;
-        if (s[i + 1] == 'u' && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' &&
-            s[i + 5] == '0')
-            return true;
-        i++; /* skip the escaped character, so "\\\\u0000" is not an escape */
+        }
+        if (ch < 0x20)
+            return false;
+        if (ch == '"') {
+            in_string = false;
+        } else if (ch == '\\' && i + 1 < n) {
+            if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+                return false;
+            i++; /* the escaped character */
+        }
     }
-    return false;
+    return true;
 }
 
-static bool has_duplicate_keys(const cJSON *obj)
+/* A key repeated in any object of the tree (cJSON keeps both silently). */
+static bool has_duplicate_keys(const cJSON *node)
 {
-    for (const cJSON *a = obj->child; a; a = a->next)
-        for (const cJSON *b = a->next; b; b = b->next)
-            if (strcmp(a->string, b->string) == 0)
-                return true;
+    for (const cJSON *a = node->child; a; a = a->next) {
+        if (cJSON_IsObject(node))
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (strcmp(a->string, b->string) == 0)
+                    return true;
+        if ((cJSON_IsObject(a) || cJSON_IsArray(a)) && has_duplicate_keys(a))
+            return true;
+    }
     return false;
 }
 
 status jsonio_parse_object(const char *body, size_t len, cJSON **out, const char **why)
 {
     *out = NULL;
-    if (memchr(body, '\0', len) || has_escaped_nul(body, len)) {
-        *why = "the body contains a NUL character";
+    if (!strings_clean(body, len)) {
+        *why = "the body contains a NUL or a raw control character in a string";
         return ST_INVALID;
     }
     if (!utf8_valid(body, len)) {
@@ -233,6 +254,8 @@ bool jsonio_price(const cJSON *item, char out[16])
     double v = item->valuedouble;
     if (!isfinite(v) || v < 0 || v > 99999999.99)
         return false;
+    if (v == 0)
+        v = 0.0; /* -0 reads as a number but must not print as "-0.00" */
     int n = snprintf(out, 16, "%.2f", v);
     if (n < 0 || n >= 16)
         return false;

@@ -1,0 +1,568 @@
+/*
+ * test_config.c - unit tests for server/config.c: the defaults of SPEC 1,
+ * every variable read and range-checked, the JWT_SECRET_KEY rules (required,
+ * at least 32 bytes, a random one in development mode), TOTP_SECRET_KEY as
+ * 64 hex digits, TLS_CERT and TLS_KEY together, TOTP_ISSUER without ':'.
+ *
+ * config_load reads through a getter; here it is backed by a small table of
+ * name/value pairs instead of the environment.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "server/config.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char KEY32[] = "0123456789abcdef0123456789abcdef";
+static const char KEY31[] = "0123456789abcdef0123456789abcde";
+
+/* ---- the table-backed getter ---- */
+
+typedef struct env_var {
+    const char *name;
+    const char *value;
+} env_var;
+
+/* The table config_load reads, ended by {NULL, NULL}. */
+static const env_var *current_env;
+
+static const char *table_get(const char *name)
+{
+    for (const env_var *v = current_env; v && v->name; v++)
+        if (strcmp(v->name, name) == 0)
+            return v->value;
+    return NULL;
+}
+
+/* config_load on `env`; why gets the message. */
+static status load(config *c, const env_var *env, char *why, size_t why_cap)
+{
+    current_env = env;
+    why[0] = '\0';
+    status st = config_load(c, table_get, why, why_cap);
+    current_env = NULL;
+    return st;
+}
+
+/* The configuration every test starts from: defaults plus a good key. */
+static void assert_defaults(const config *c)
+{
+    assert_string_equal(c->db.host, "127.0.0.1");
+    assert_int_equal(c->db.port, 3306);
+    assert_string_equal(c->db.user, "app");
+    assert_string_equal(c->db.password, "app");
+    assert_string_equal(c->db.database, "data_integrity_task");
+    assert_string_equal(c->db.socket, "");
+    assert_string_equal(c->host, "127.0.0.1");
+    assert_int_equal(c->port, 5000);
+    assert_true(c->threads >= 1);
+    assert_int_equal(c->bcrypt_cost, 12);
+    assert_int_equal(c->jwt_expires, 3600);
+    assert_string_equal(c->totp_issuer, "Integrity API");
+    assert_false(c->has_totp_key);
+    assert_int_equal(c->login_max_failures, 5);
+    assert_int_equal(c->login_lock_seconds, 900);
+    assert_int_equal(c->login_challenge_seconds, 300);
+    assert_string_equal(c->tls_cert, "");
+    assert_string_equal(c->tls_key, "");
+    assert_false(c->dev_mode);
+    assert_false(c->jwt_key_generated);
+    assert_int_equal(c->jwt_key_len, 32);
+    assert_memory_equal(c->jwt_key, KEY32, 32);
+}
+
+static void test_defaults(void **state)
+{
+    static const env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_defaults(&c);
+    config_wipe(&c);
+}
+
+/* A variable set to the empty string means its default. */
+static void test_empty_means_default(void **state)
+{
+    static const env_var env[] = {
+        {"JWT_SECRET_KEY", KEY32},
+        {"APP_ENV", ""},
+        {"DATABASE_URL", ""},
+        {"HOST", ""},
+        {"PORT", ""},
+        {"THREADS", ""},
+        {"BCRYPT_COST", ""},
+        {"JWT_EXPIRES_SECONDS", ""},
+        {"TOTP_ISSUER", ""},
+        {"TOTP_SECRET_KEY", ""},
+        {"LOGIN_MAX_FAILURES", ""},
+        {"LOGIN_LOCK_SECONDS", ""},
+        {"LOGIN_CHALLENGE_SECONDS", ""},
+        {"TLS_CERT", ""},
+        {"TLS_KEY", ""},
+        {NULL, NULL},
+    };
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_defaults(&c);
+    config_wipe(&c);
+}
+
+static void test_every_variable_set(void **state)
+{
+    static const char key40[] = "A-forty-byte-key-for-HS256-signing-0123!";
+    static const env_var env[] = {
+        {"JWT_SECRET_KEY", key40},
+        {"DATABASE_URL", "mysql+pymysql://root:pa%40ss@db.example:3307/shop"},
+        {"HOST", "0.0.0.0"},
+        {"PORT", "8080"},
+        {"THREADS", "3"},
+        {"BCRYPT_COST", "4"},
+        {"JWT_EXPIRES_SECONDS", "60"},
+        {"TOTP_ISSUER", "Acme Corp"},
+        {"LOGIN_MAX_FAILURES", "3"},
+        {"LOGIN_LOCK_SECONDS", "60"},
+        {"LOGIN_CHALLENGE_SECONDS", "120"},
+        {"TLS_CERT", "/etc/ssl/server.pem"},
+        {"TLS_KEY", "/etc/ssl/server.key"},
+        {NULL, NULL},
+    };
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_string_equal(c.db.host, "db.example");
+    assert_int_equal(c.db.port, 3307);
+    assert_string_equal(c.db.user, "root");
+    assert_string_equal(c.db.password, "pa@ss");
+    assert_string_equal(c.db.database, "shop");
+    assert_int_equal(c.jwt_key_len, 40);
+    assert_memory_equal(c.jwt_key, key40, 40);
+    assert_false(c.jwt_key_generated);
+    assert_string_equal(c.host, "0.0.0.0");
+    assert_int_equal(c.port, 8080);
+    assert_int_equal(c.threads, 3);
+    assert_int_equal(c.bcrypt_cost, 4);
+    assert_int_equal(c.jwt_expires, 60);
+    assert_string_equal(c.totp_issuer, "Acme Corp");
+    assert_int_equal(c.login_max_failures, 3);
+    assert_int_equal(c.login_lock_seconds, 60);
+    assert_int_equal(c.login_challenge_seconds, 120);
+    assert_string_equal(c.tls_cert, "/etc/ssl/server.pem");
+    assert_string_equal(c.tls_key, "/etc/ssl/server.key");
+    config_wipe(&c);
+}
+
+/* ---- JWT_SECRET_KEY ---- */
+
+static void test_key_missing(void **state)
+{
+    static const env_var none[] = {{NULL, NULL}};
+    static const env_var empty[] = {{"JWT_SECRET_KEY", ""}, {NULL, NULL}};
+    static const env_var prod[] = {{"APP_ENV", "production"}, {NULL, NULL}};
+    const env_var *const cases[] = {none, empty, prod};
+    config c;
+    char why[512];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        assert_int_equal(load(&c, cases[i], why, sizeof why), ST_INVALID);
+        if (!strstr(why, "JWT_SECRET_KEY"))
+            fail_msg("case %zu: message \"%s\" does not name JWT_SECRET_KEY", i, why);
+        config_wipe(&c);
+    }
+}
+
+static void test_key_short(void **state)
+{
+    static const env_var env[] = {{"JWT_SECRET_KEY", KEY31}, {NULL, NULL}};
+    static const env_var one[] = {{"JWT_SECRET_KEY", "k"}, {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(sizeof KEY31 - 1, 31);
+    assert_int_equal(load(&c, env, why, sizeof why), ST_INVALID);
+    assert_non_null(strstr(why, "JWT_SECRET_KEY"));
+    config_wipe(&c);
+    assert_int_equal(load(&c, one, why, sizeof why), ST_INVALID);
+    assert_non_null(strstr(why, "JWT_SECRET_KEY"));
+    config_wipe(&c);
+}
+
+static void test_key_too_long(void **state)
+{
+    char key[CONFIG_JWT_KEY_MAX + 2];
+    env_var env[] = {{"JWT_SECRET_KEY", key}, {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    /* exactly the maximum is kept whole */
+    memset(key, 'k', CONFIG_JWT_KEY_MAX);
+    key[CONFIG_JWT_KEY_MAX] = '\0';
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_int_equal(c.jwt_key_len, CONFIG_JWT_KEY_MAX);
+    assert_memory_equal(c.jwt_key, key, CONFIG_JWT_KEY_MAX);
+    config_wipe(&c);
+    /* one more byte is refused, not cut */
+    memset(key, 'k', CONFIG_JWT_KEY_MAX + 1);
+    key[CONFIG_JWT_KEY_MAX + 1] = '\0';
+    assert_int_equal(load(&c, env, why, sizeof why), ST_INVALID);
+    assert_non_null(strstr(why, "JWT_SECRET_KEY"));
+    config_wipe(&c);
+}
+
+static int all_zero(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+static void test_dev_mode_generates_key(void **state)
+{
+    static const env_var env[] = {{"APP_ENV", "development"}, {NULL, NULL}};
+    config a, b;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&a, env, why, sizeof why), ST_OK);
+    assert_true(a.dev_mode);
+    assert_true(a.jwt_key_generated);
+    assert_int_equal(a.jwt_key_len, 32);
+    assert_false(all_zero(a.jwt_key, 32));
+    assert_int_equal(a.port, 5000); /* the rest still has its defaults */
+
+    assert_int_equal(load(&b, env, why, sizeof why), ST_OK);
+    assert_true(b.jwt_key_generated);
+    assert_int_equal(b.jwt_key_len, 32);
+    assert_true(memcmp(a.jwt_key, b.jwt_key, 32) != 0);
+
+    config_wipe(&a);
+    config_wipe(&b);
+}
+
+/* In development a given good key is used as is; a short one is replaced. */
+static void test_dev_mode_with_key(void **state)
+{
+    static const env_var good[] = {
+        {"APP_ENV", "development"}, {"JWT_SECRET_KEY", KEY32}, {NULL, NULL}};
+    static const env_var shortk[] = {
+        {"APP_ENV", "development"}, {"JWT_SECRET_KEY", KEY31}, {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, good, why, sizeof why), ST_OK);
+    assert_true(c.dev_mode);
+    assert_false(c.jwt_key_generated);
+    assert_int_equal(c.jwt_key_len, 32);
+    assert_memory_equal(c.jwt_key, KEY32, 32);
+    config_wipe(&c);
+
+    assert_int_equal(load(&c, shortk, why, sizeof why), ST_OK);
+    assert_true(c.jwt_key_generated);
+    assert_int_equal(c.jwt_key_len, 32);
+    assert_true(memcmp(c.jwt_key, KEY31, 31) != 0);
+    config_wipe(&c);
+}
+
+/* ---- numbers ---- */
+
+static const char *const numeric_vars[] = {
+    "PORT",
+    "THREADS",
+    "BCRYPT_COST",
+    "JWT_EXPIRES_SECONDS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_SECONDS",
+    "LOGIN_CHALLENGE_SECONDS",
+};
+
+/* Not a whole number in any variable. */
+static const char *const malformed_numbers[] = {
+    "abc", "-1", "12x", "x12", " 12", "12 ", "+5", "1.5", "1e3", "0x10",
+    "99999999999999999999999", "-0",
+};
+
+static void check_invalid(const char *var, const char *value)
+{
+    env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {var, value}, {NULL, NULL}};
+    config c;
+    char why[512];
+    status st = load(&c, env, why, sizeof why);
+
+    config_wipe(&c);
+    if (st != ST_INVALID)
+        fail_msg("%s=\"%s\": got status %d, want ST_INVALID", var, value, (int)st);
+    if (!strstr(why, var))
+        fail_msg("%s=\"%s\": message \"%s\" does not name the variable", var, value, why);
+}
+
+static void test_malformed_numbers(void **state)
+{
+    (void)state;
+    for (size_t v = 0; v < N_ELEMS(numeric_vars); v++)
+        for (size_t i = 0; i < N_ELEMS(malformed_numbers); i++)
+            check_invalid(numeric_vars[v], malformed_numbers[i]);
+}
+
+static const struct {
+    const char *var;
+    const char *value;
+} out_of_range[] = {
+    {"PORT", "0"},
+    {"PORT", "65536"},
+    {"PORT", "70000"},
+    {"THREADS", "0"},
+    {"THREADS", "100000"},
+    {"BCRYPT_COST", "3"},
+    {"BCRYPT_COST", "32"},
+    {"BCRYPT_COST", "0"},
+    {"JWT_EXPIRES_SECONDS", "0"},
+    {"LOGIN_MAX_FAILURES", "0"},
+    {"LOGIN_LOCK_SECONDS", "0"},
+    {"LOGIN_CHALLENGE_SECONDS", "0"},
+};
+
+static void test_out_of_range(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(out_of_range); i++)
+        check_invalid(out_of_range[i].var, out_of_range[i].value);
+}
+
+static void test_range_edges(void **state)
+{
+    static const struct {
+        const char *port, *cost;
+        unsigned want_port;
+        int want_cost;
+    } edges[] = {
+        {"1", "4", 1, 4},
+        {"65535", "31", 65535, 31},
+        {"5000", "12", 5000, 12},
+        {"007", "010", 7, 10}, /* leading zeros are decimal, not octal */
+    };
+    config c;
+    char why[512];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(edges); i++) {
+        env_var env[] = {{"JWT_SECRET_KEY", KEY32},
+                         {"PORT", edges[i].port},
+                         {"BCRYPT_COST", edges[i].cost},
+                         {"THREADS", "1"},
+                         {NULL, NULL}};
+        status st = load(&c, env, why, sizeof why);
+        if (st != ST_OK)
+            fail_msg("PORT=%s BCRYPT_COST=%s: %s", edges[i].port, edges[i].cost, why);
+        assert_int_equal(c.port, edges[i].want_port);
+        assert_int_equal(c.bcrypt_cost, edges[i].want_cost);
+        assert_int_equal(c.threads, 1);
+        config_wipe(&c);
+    }
+}
+
+/* ---- TOTP_SECRET_KEY ---- */
+
+static void test_totp_key(void **state)
+{
+    static const char lower[] =
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    static const char upper[] =
+        "F0E1D2C3B4A5968778695A4B3C2D1E0FFFEEDDCCBBAA99887766554433221100";
+    static const unsigned char upper_bytes[32] = {
+        0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87, 0x78, 0x69, 0x5A,
+        0x4B, 0x3C, 0x2D, 0x1E, 0x0F, 0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA,
+        0x99, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00,
+    };
+    config c;
+    char why[512];
+
+    (void)state;
+    env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {"TOTP_SECRET_KEY", lower}, {NULL, NULL}};
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_true(c.has_totp_key);
+    for (int i = 0; i < 32; i++)
+        assert_int_equal(c.totp_key[i], i);
+    config_wipe(&c);
+
+    env[1].value = upper;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_true(c.has_totp_key);
+    assert_memory_equal(c.totp_key, upper_bytes, 32);
+    config_wipe(&c);
+}
+
+static void test_totp_key_bad(void **state)
+{
+    static const char *const bad[] = {
+        /* 63 characters */
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1",
+        /* 65 characters */
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f0",
+        /* 64 characters, one not hex */
+        "g00102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1z",
+        "000102030405060708090a0b0c0d0e0f 01112131415161718191a1b1c1d1e1f",
+        /* base32 or text, not hex */
+        "JBSWY3DPEHPK3PXP",
+        "secret",
+    };
+
+    (void)state;
+    assert_int_equal(strlen(bad[0]), 63);
+    assert_int_equal(strlen(bad[2]), 64);
+    assert_int_equal(strlen(bad[4]), 64);
+    for (size_t i = 0; i < N_ELEMS(bad); i++)
+        check_invalid("TOTP_SECRET_KEY", bad[i]);
+}
+
+/* ---- TLS, TOTP_ISSUER, HOST, DATABASE_URL ---- */
+
+static void test_tls_pair(void **state)
+{
+    static const env_var cert_only[] = {
+        {"JWT_SECRET_KEY", KEY32}, {"TLS_CERT", "/etc/ssl/c.pem"}, {NULL, NULL}};
+    static const env_var key_only[] = {
+        {"JWT_SECRET_KEY", KEY32}, {"TLS_KEY", "/etc/ssl/k.pem"}, {NULL, NULL}};
+    static const env_var key_empty[] = {{"JWT_SECRET_KEY", KEY32},
+                                        {"TLS_CERT", "/etc/ssl/c.pem"},
+                                        {"TLS_KEY", ""},
+                                        {NULL, NULL}};
+    const env_var *const cases[] = {cert_only, key_only, key_empty};
+    config c;
+    char why[512];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        assert_int_equal(load(&c, cases[i], why, sizeof why), ST_INVALID);
+        if (!strstr(why, "TLS_CERT") || !strstr(why, "TLS_KEY"))
+            fail_msg("case %zu: message \"%s\" does not name TLS_CERT and TLS_KEY", i, why);
+        config_wipe(&c);
+    }
+}
+
+static void test_issuer(void **state)
+{
+    static const char *const bad[] = {"Acme:Corp", ":", "Integrity API:"};
+    config c;
+    char why[512];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(bad); i++)
+        check_invalid("TOTP_ISSUER", bad[i]);
+
+    /* other punctuation is fine (percent-encoded later in the otpauth URI) */
+    env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {"TOTP_ISSUER", "Acme & Co. (EU)"}, {NULL, NULL}};
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_string_equal(c.totp_issuer, "Acme & Co. (EU)");
+    config_wipe(&c);
+
+    /* too long for the buffer: refused, not cut */
+    char longname[200];
+    memset(longname, 'i', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    check_invalid("TOTP_ISSUER", longname);
+}
+
+static void test_host_too_long(void **state)
+{
+    char host[300];
+
+    (void)state;
+    memset(host, 'h', sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    check_invalid("HOST", host);
+}
+
+static void test_database_url(void **state)
+{
+    static const char *const bad[] = {
+        "postgres://u:p@h/d",
+        "mysql://u:p@h:0/d",
+        "mysql://u:p@h/",
+        "mysql://u:p@h/d?ssl=1",
+    };
+    static const env_var sock[] = {
+        {"JWT_SECRET_KEY", KEY32},
+        {"DATABASE_URL", "mysql://u:p@localhost/d?socket=/run/mysqld/mysqld.sock"},
+        {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(bad); i++)
+        check_invalid("DATABASE_URL", bad[i]);
+
+    assert_int_equal(load(&c, sock, why, sizeof why), ST_OK);
+    assert_string_equal(c.db.host, "localhost");
+    assert_string_equal(c.db.socket, "/run/mysqld/mysqld.sock");
+    assert_string_equal(c.db.user, "u");
+    assert_string_equal(c.db.password, "p");
+    assert_string_equal(c.db.database, "d");
+    assert_int_equal(c.db.port, 3306);
+    config_wipe(&c);
+}
+
+/* config_wipe leaves no secret behind. */
+static void test_wipe(void **state)
+{
+    static const env_var env[] = {
+        {"JWT_SECRET_KEY", KEY32},
+        {"TOTP_SECRET_KEY", "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+        {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_true(c.has_totp_key);
+    config_wipe(&c);
+    assert_true(all_zero(c.jwt_key, sizeof c.jwt_key));
+    assert_true(all_zero(c.totp_key, sizeof c.totp_key));
+    assert_true(all_zero((const unsigned char *)c.db.password, sizeof c.db.password));
+    assert_int_equal(c.jwt_key_len, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_empty_means_default),
+        cmocka_unit_test(test_every_variable_set),
+        cmocka_unit_test(test_key_missing),
+        cmocka_unit_test(test_key_short),
+        cmocka_unit_test(test_key_too_long),
+        cmocka_unit_test(test_dev_mode_generates_key),
+        cmocka_unit_test(test_dev_mode_with_key),
+        cmocka_unit_test(test_malformed_numbers),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_range_edges),
+        cmocka_unit_test(test_totp_key),
+        cmocka_unit_test(test_totp_key_bad),
+        cmocka_unit_test(test_tls_pair),
+        cmocka_unit_test(test_issuer),
+        cmocka_unit_test(test_host_too_long),
+        cmocka_unit_test(test_database_url),
+        cmocka_unit_test(test_wipe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

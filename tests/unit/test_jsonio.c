@@ -1,0 +1,866 @@
+/*
+ * test_jsonio.c - unit tests for server/jsonio.c: the growable string buffer
+ * and its JSON string escaper, UTF-8 validation and length, strict parsing of
+ * request bodies (one object, UTF-8, no NUL, no repeated key, bounded
+ * nesting), and the number rules of SPEC 6 (price, integer, DECIMAL output).
+ *
+ * Bodies are handed to the parser in malloc'd buffers of exactly their length
+ * (no terminating NUL), so valgrind reports any read past the body.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "server/jsonio.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A byte string with its length (may hold NUL bytes). */
+#define BYTES(s) s, sizeof(s) - 1
+
+/* ---- strbuf ---- */
+
+static void test_sb_init_append_reset_free(void **state)
+{
+    strbuf b;
+
+    (void)state;
+    sb_init(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    assert_false(b.oom);
+
+    sb_append(&b, "abc", 3);
+    assert_int_equal(b.len, 3);
+    assert_string_equal(b.data, "abc");
+    sb_puts(&b, "def");
+    assert_int_equal(b.len, 6);
+    assert_string_equal(b.data, "abcdef");
+    sb_append(&b, "xyz", 1); /* only n bytes */
+    assert_int_equal(b.len, 7);
+    assert_string_equal(b.data, "abcdefx");
+    sb_append(&b, "", 0);
+    assert_int_equal(b.len, 7);
+    assert_string_equal(b.data, "abcdefx");
+    assert_true(b.cap > b.len);
+    assert_false(b.oom);
+
+    sb_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_non_null(b.data);
+    assert_string_equal(b.data, "");
+    sb_puts(&b, "again");
+    assert_string_equal(b.data, "again");
+    assert_int_equal(b.len, 5);
+
+    sb_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+
+    /* Usable again after sb_free; sb_reset on an empty buffer is harmless. */
+    sb_reset(&b);
+    assert_int_equal(b.len, 0);
+    sb_puts(&b, "x");
+    assert_string_equal(b.data, "x");
+    sb_free(&b);
+}
+
+static void test_sb_append_grows(void **state)
+{
+    strbuf b;
+
+    (void)state;
+    sb_init(&b);
+    for (int i = 0; i < 1000; i++)
+        sb_append(&b, "0123456789", 10);
+    assert_false(b.oom);
+    assert_int_equal(b.len, 10000);
+    assert_int_equal(strlen(b.data), 10000);
+    assert_true(b.cap >= b.len + 1);
+    for (size_t i = 0; i < 10000; i++)
+        if (b.data[i] != (char)('0' + i % 10))
+            fail_msg("byte %zu is '%c'", i, b.data[i]);
+    sb_free(&b);
+}
+
+static void test_sb_printf_short(void **state)
+{
+    strbuf b;
+
+    (void)state;
+    sb_init(&b);
+    sb_printf(&b, "%d-%s-%05.1f", 42, "x", 3.14159);
+    assert_string_equal(b.data, "42-x-003.1");
+    assert_int_equal(b.len, 10);
+    sb_printf(&b, "%s", "");
+    assert_string_equal(b.data, "42-x-003.1");
+    assert_int_equal(b.len, 10);
+    sb_printf(&b, "|%u", 7u);
+    assert_string_equal(b.data, "42-x-003.1|7");
+    assert_int_equal(b.len, 12);
+    sb_free(&b);
+}
+
+/* Output lengths around the 256-byte stack buffer sb_printf tries first. */
+static const size_t printf_lengths[] = {0, 1, 254, 255, 256, 257, 511, 1000, 5000};
+
+static void test_sb_printf_long(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(printf_lengths); i++) {
+        size_t n = printf_lengths[i];
+        char *arg = malloc(n + 1);
+        char *want = malloc(n + 32);
+        strbuf b;
+
+        assert_non_null(arg);
+        assert_non_null(want);
+        for (size_t k = 0; k < n; k++)
+            arg[k] = (char)('a' + k % 26);
+        arg[n] = '\0';
+
+        sb_init(&b);
+        sb_puts(&b, "P:"); /* the formatted text lands after existing content */
+        sb_printf(&b, "%s", arg); /* formatted output of exactly n bytes */
+        sb_printf(&b, "|%zu", n);
+        int wn = snprintf(want, n + 32, "P:%s|%zu", arg, n);
+        assert_true(wn > 0 && (size_t)wn < n + 32);
+
+        assert_false(b.oom);
+        if (b.len != (size_t)wn || strcmp(b.data, want) != 0)
+            fail_msg("length %zu: got %zu bytes", n, b.len);
+        assert_int_equal(strlen(b.data), b.len);
+
+        /* And it keeps appending correctly afterwards. */
+        sb_puts(&b, "END");
+        assert_int_equal(b.len, (size_t)wn + 3);
+        assert_string_equal(b.data + wn, "END");
+
+        sb_free(&b);
+        free(arg);
+        free(want);
+    }
+}
+
+/* Input string -> exact JSON text sb_json_str must produce. */
+static const struct {
+    const char *in;
+    const char *out;
+} json_str_vectors[] = {
+    {"", "\"\""},
+    {"plain", "\"plain\""},
+    {"Gaming laptop", "\"Gaming laptop\""},
+    {"a\"b", "\"a\\\"b\""},
+    {"\"", "\"\\\"\""},
+    {"a\\b", "\"a\\\\b\""},
+    {"\\", "\"\\\\\""},
+    {"\\u0000", "\"\\\\u0000\""},
+    {"line1\nline2", "\"line1\\nline2\""},
+    {"a\tb", "\"a\\tb\""},
+    {"a\rb", "\"a\\rb\""},
+    {"\x01", "\"\\u0001\""},
+    {"x\x01" "y", "\"x\\u0001y\""},
+    {"\x08", "\"\\u0008\""},
+    {"\x0c", "\"\\u000c\""},
+    {"\x1f", "\"\\u001f\""},
+    {"\x1b[31m", "\"\\u001b[31m\""},
+    {"\x7f", "\"\x7f\""},
+    {"/", "\"/\""},
+    {"<script>", "\"<script>\""},
+    /* UTF-8 passes through unchanged: é, €, U+1D11E, U+10FFFF. */
+    {"h\xc3\xa9llo", "\"h\xc3\xa9llo\""},
+    {"\xe2\x82\xac 5", "\"\xe2\x82\xac 5\""},
+    {"\xf0\x9d\x84\x9e", "\"\xf0\x9d\x84\x9e\""},
+    {"\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""},
+    {"\"\\\n\t\x01\xc3\xa9", "\"\\\"\\\\\\n\\t\\u0001\xc3\xa9\""},
+};
+
+static void test_sb_json_str(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(json_str_vectors); i++) {
+        strbuf b;
+
+        sb_init(&b);
+        sb_puts(&b, "[");
+        sb_json_str(&b, json_str_vectors[i].in);
+        sb_puts(&b, "]");
+        assert_false(b.oom);
+        size_t want = strlen(json_str_vectors[i].out);
+        if (b.len != want + 2 || memcmp(b.data + 1, json_str_vectors[i].out, want) != 0)
+            fail_msg("vector %zu: got %s want %s", i, b.data + 1, json_str_vectors[i].out);
+        assert_string_equal(b.data + b.len - 1, "]");
+
+        /* The output is JSON that reads back as the input. */
+        cJSON *arr = cJSON_Parse(b.data);
+        if (!arr)
+            fail_msg("vector %zu: output %s is not JSON", i, b.data);
+        cJSON *s = cJSON_GetArrayItem(arr, 0);
+        assert_true(cJSON_IsString(s));
+        if (strcmp(s->valuestring, json_str_vectors[i].in) != 0)
+            fail_msg("vector %zu: does not read back", i);
+        cJSON_Delete(arr);
+        sb_free(&b);
+    }
+}
+
+static void test_sb_json_str_long(void **state)
+{
+    strbuf b;
+    char in[1001];
+
+    (void)state;
+    for (size_t k = 0; k < 1000; k++)
+        in[k] = (k % 10 == 9) ? '"' : 'x';
+    in[1000] = '\0';
+    sb_init(&b);
+    sb_json_str(&b, in);
+    assert_false(b.oom);
+    /* 900 x, 100 escaped quotes (2 bytes each), 2 enclosing quotes */
+    assert_int_equal(b.len, 900 + 200 + 2);
+    assert_memory_equal(b.data, "\"xxxxxxxxx\\\"xxxxxxxxx\\\"", 23);
+    assert_string_equal(b.data + b.len - 3, "\\\"\"");
+    sb_free(&b);
+}
+
+/* ---- UTF-8 ---- */
+
+static const struct {
+    const char *name;
+    const char *s;
+    size_t n;
+    bool ok;
+} utf8_vectors[] = {
+    {"empty", BYTES(""), true},
+    {"ascii", BYTES("hello, world"), true},
+    {"ascii with NUL", BYTES("a\0b"), true}, /* NUL is valid UTF-8; jsonio refuses it elsewhere */
+    {"DEL", BYTES("\x7f"), true},
+    {"2-byte U+0080", BYTES("\xc2\x80"), true},
+    {"2-byte e-acute", BYTES("\xc3\xa9"), true},
+    {"2-byte U+07FF", BYTES("\xdf\xbf"), true},
+    {"3-byte U+0800", BYTES("\xe0\xa0\x80"), true},
+    {"3-byte euro", BYTES("\xe2\x82\xac"), true},
+    {"3-byte U+D7FF", BYTES("\xed\x9f\xbf"), true},
+    {"3-byte U+E000", BYTES("\xee\x80\x80"), true},
+    {"3-byte U+FFFD", BYTES("\xef\xbf\xbd"), true},
+    {"3-byte U+FFFF", BYTES("\xef\xbf\xbf"), true},
+    {"4-byte U+10000", BYTES("\xf0\x90\x80\x80"), true},
+    {"4-byte G clef", BYTES("\xf0\x9d\x84\x9e"), true},
+    {"4-byte U+10FFFF", BYTES("\xf4\x8f\xbf\xbf"), true},
+    {"mixed", BYTES("a\xc3\xa9" "b\xe2\x82\xac" "c\xf0\x9d\x84\x9e" "d"), true},
+    {"overlong C0 80", BYTES("\xc0\x80"), false},
+    {"overlong C1 BF", BYTES("\xc1\xbf"), false},
+    {"overlong C0 AF (/)", BYTES("\xc0\xaf"), false},
+    {"overlong E0 80 80", BYTES("\xe0\x80\x80"), false},
+    {"overlong E0 9F BF", BYTES("\xe0\x9f\xbf"), false},
+    {"overlong F0 80 80 80", BYTES("\xf0\x80\x80\x80"), false},
+    {"overlong F0 8F BF BF", BYTES("\xf0\x8f\xbf\xbf"), false},
+    {"surrogate ED A0 80", BYTES("\xed\xa0\x80"), false},
+    {"surrogate ED AF BF", BYTES("\xed\xaf\xbf"), false},
+    {"surrogate ED B0 80", BYTES("\xed\xb0\x80"), false},
+    {"surrogate ED BF BF", BYTES("\xed\xbf\xbf"), false},
+    {"surrogate pair CESU", BYTES("\xed\xa0\xbd\xed\xb8\x80"), false},
+    {"U+110000 F4 90 80 80", BYTES("\xf4\x90\x80\x80"), false},
+    {"F5 lead", BYTES("\xf5\x80\x80\x80"), false},
+    {"F7 lead", BYTES("\xf7\xbf\xbf\xbf"), false},
+    {"F8 lead", BYTES("\xf8\x88\x80\x80\x80"), false},
+    {"FE", BYTES("\xfe"), false},
+    {"FF", BYTES("\xff"), false},
+    {"truncated 2-byte", BYTES("\xc3"), false},
+    {"truncated 2-byte after ascii", BYTES("abc\xc3"), false},
+    {"truncated 3-byte (1 of 2)", BYTES("\xe2"), false},
+    {"truncated 3-byte (2 of 2)", BYTES("\xe2\x82"), false},
+    {"truncated 4-byte (3 of 3)", BYTES("\xf0\x9d\x84"), false},
+    {"truncated 3-byte then ascii", BYTES("\xe2\x82" "a"), false},
+    {"truncated 4-byte then ascii", BYTES("\xf0\x9d\x84" "a"), false},
+    {"2-byte lead then lead", BYTES("\xc3\xc3\xa9"), false},
+    {"lone continuation 80", BYTES("\x80"), false},
+    {"lone continuation BF", BYTES("\xbf"), false},
+    {"continuation inside ascii", BYTES("a\x80" "b"), false},
+    {"extra continuation", BYTES("\xc3\xa9\x80"), false},
+    {"valid then invalid", BYTES("\xe2\x82\xac\xc0\x80"), false},
+};
+
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(utf8_vectors); i++) {
+        bool got = utf8_valid(utf8_vectors[i].s, utf8_vectors[i].n);
+        if (got != utf8_vectors[i].ok)
+            fail_msg("%s: got %s, want %s", utf8_vectors[i].name, got ? "valid" : "invalid",
+                     utf8_vectors[i].ok ? "valid" : "invalid");
+    }
+}
+
+/* Only the first n bytes count: a sequence cut by n is invalid. */
+static void test_utf8_valid_respects_length(void **state)
+{
+    (void)state;
+    assert_true(utf8_valid("\xc3\xa9", 2));
+    assert_false(utf8_valid("\xc3\xa9", 1));
+    assert_false(utf8_valid("\xe2\x82\xac", 2));
+    assert_false(utf8_valid("\xf0\x9d\x84\x9e", 3));
+    assert_true(utf8_valid("ab\xff", 2)); /* the bad byte is past n */
+    assert_true(utf8_valid("\xff", 0));
+}
+
+static const struct {
+    const char *s;
+    size_t len;
+} utf8_length_vectors[] = {
+    {"", 0},
+    {"abc", 3},
+    {"\xc3\xa9", 1},
+    {"h\xc3\xa9llo", 5},
+    {"\xe2\x82\xac", 1},
+    {"\xf0\x9d\x84\x9e", 1},
+    {"a\xe2\x82\xac\xf0\x9d\x84\x9e\xc3\xa9", 4},
+    {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 3},
+};
+
+static void test_utf8_length(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(utf8_length_vectors); i++) {
+        size_t got = utf8_length(utf8_length_vectors[i].s);
+        if (got != utf8_length_vectors[i].len)
+            fail_msg("vector %zu: got %zu, want %zu", i, got, utf8_length_vectors[i].len);
+    }
+}
+
+/* ---- jsonio_parse_object ---- */
+
+/* Parse [s, s+n) from an exactly sized heap copy. */
+static status parse_exact(const char *s, size_t n, cJSON **out, const char **why)
+{
+    char *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, s, n);
+    status st = jsonio_parse_object(copy, n, out, why);
+    free(copy);
+    return st;
+}
+
+static const struct {
+    const char *s;
+    size_t n;
+} valid_bodies[] = {
+    {BYTES("{}")},
+    {BYTES("{\"a\":1}")},
+    {BYTES("{\"name\":\"Laptop\",\"description\":\"Gaming laptop\",\"price\":1200.99,"
+           "\"quantity\":10}")},
+    {BYTES("  {\"a\":1}  \r\n\t")},
+    {BYTES("\n{ \"a\" : 1 , \"b\" : [ 1 , 2 ] }\n")},
+    {BYTES("{\"a\":{\"b\":[1,2,{}]},\"c\":null,\"d\":true}")},
+    {BYTES("{\"a\":1,\"A\":2}")},
+    {BYTES("{\"a\":{\"x\":1},\"b\":{\"x\":1}}")}, /* same key in different objects */
+    {BYTES("{\"a\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9d\x84\x9e\"}")},
+    {BYTES("{\"a\":\"\\u00e9\\ud834\\udd1e\"}")},
+    {BYTES("{\"a\":\"\\\\u0000\"}")},     /* escaped backslash, then u0000 */
+    {BYTES("{\"a\":\"\\\\\\\\u0000\"}")}, /* two escaped backslashes, then u0000 */
+    {BYTES("{\"a\":\"\\u0001\"}")},
+    {BYTES("{\"\\\\u0000\":1}")},
+};
+
+static void test_parse_valid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(valid_bodies); i++) {
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = parse_exact(valid_bodies[i].s, valid_bodies[i].n, &obj, &why);
+        if (st != ST_OK)
+            fail_msg("body %zu refused: %s", i, why ? why : "(no reason)");
+        assert_non_null(obj);
+        assert_true(cJSON_IsObject(obj));
+        cJSON_Delete(obj);
+    }
+}
+
+static void test_parse_values(void **state)
+{
+    cJSON *obj = NULL;
+    const char *why = NULL;
+    const char body[] = "{\"name\":\"Laptop\",\"price\":1200.99,\"quantity\":10,"
+                        "\"esc\":\"\\\\u0000\",\"u\":\"\\u00e9\"}";
+
+    (void)state;
+    assert_int_equal(parse_exact(body, sizeof body - 1, &obj, &why), ST_OK);
+    assert_non_null(obj);
+    assert_int_equal(cJSON_GetArraySize(obj), 5);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "name")->valuestring, "Laptop");
+    assert_true(cJSON_GetObjectItemCaseSensitive(obj, "price")->valuedouble == 1200.99);
+    assert_int_equal(cJSON_GetObjectItemCaseSensitive(obj, "quantity")->valueint, 10);
+    /* six characters: backslash u 0 0 0 0 */
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "esc")->valuestring, "\\u0000");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(obj, "u")->valuestring, "\xc3\xa9");
+    cJSON_Delete(obj);
+}
+
+/* An invalid body and a word its reason must contain. */
+static const struct {
+    const char *name;
+    const char *s;
+    size_t n;
+    const char *why_has;
+} invalid_bodies[] = {
+    {"empty", BYTES(""), "JSON"},
+    {"white space only", BYTES("  \n"), "JSON"},
+    {"array", BYTES("[]"), "object"},
+    {"array of objects", BYTES("[{\"a\":1}]"), "object"},
+    {"string", BYTES("\"str\""), "object"},
+    {"number", BYTES("12"), "object"},
+    {"null", BYTES("null"), "object"},
+    {"true", BYTES("true"), "object"},
+    {"unclosed", BYTES("{"), "JSON"},
+    {"unclosed string", BYTES("{\"a\":\"x}"), "JSON"},
+    {"trailing comma", BYTES("{\"a\":1,}"), "JSON"},
+    {"bare key", BYTES("{a:1}"), "JSON"},
+    {"single quotes", BYTES("{'a':1}"), "JSON"},
+    {"trailing garbage", BYTES("{\"a\":1}x"), "JSON"},
+    {"trailing garbage after space", BYTES("{\"a\":1} x"), "JSON"},
+    {"two objects", BYTES("{\"a\":1}{}"), "JSON"},
+    {"two objects spaced", BYTES("{\"a\":1} {}"), "JSON"},
+    {"extra brace", BYTES("{\"a\":1}}"), "JSON"},
+    {"trailing comma after object", BYTES("{\"a\":1},"), "JSON"},
+    {"raw NUL in string", BYTES("{\"a\":\"x\0y\"}"), "NUL"},
+    {"raw NUL after object", BYTES("{\"a\":1}\0"), "NUL"},
+    {"raw NUL before object", BYTES("\0{\"a\":1}"), "NUL"},
+    {"escaped NUL in value", BYTES("{\"a\":\"\\u0000\"}"), "NUL"},
+    {"escaped NUL mid value", BYTES("{\"a\":\"ab\\u0000cd\"}"), "NUL"},
+    {"escaped NUL in key", BYTES("{\"\\u0000\":1}"), "NUL"},
+    {"escaped backslash then escaped NUL", BYTES("{\"a\":\"\\\\\\u0000\"}"), "NUL"},
+    {"truncated UTF-8", BYTES("{\"a\":\"\xc3\"}"), "UTF-8"},
+    {"overlong UTF-8", BYTES("{\"a\":\"\xc0\xaf\"}"), "UTF-8"},
+    {"surrogate UTF-8", BYTES("{\"a\":\"\xed\xa0\x80\"}"), "UTF-8"},
+    {"lone continuation", BYTES("{\"a\":\"\x80\"}"), "UTF-8"},
+    {"invalid UTF-8 in key", BYTES("{\"\xff\":1}"), "UTF-8"},
+    {"Latin-1 text", BYTES("{\"a\":\"caf\xe9\"}"), "UTF-8"},
+    {"duplicate key", BYTES("{\"a\":1,\"a\":2}"), "repeat"},
+    {"duplicate key, same value", BYTES("{\"a\":1,\"b\":2,\"a\":1}"), "repeat"},
+    {"duplicate key, other type", BYTES("{\"price\":1,\"price\":\"1\"}"), "repeat"},
+};
+
+static void test_parse_invalid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(invalid_bodies); i++) {
+        cJSON *obj = (cJSON *)&obj; /* not NULL: the parser must clear it */
+        const char *why = NULL;
+        status st = parse_exact(invalid_bodies[i].s, invalid_bodies[i].n, &obj, &why);
+        if (st != ST_INVALID) {
+            if (st == ST_OK)
+                cJSON_Delete(obj);
+            fail_msg("%s: got status %d, want ST_INVALID", invalid_bodies[i].name, (int)st);
+        }
+        if (obj != NULL)
+            fail_msg("%s: *out not NULL on failure", invalid_bodies[i].name);
+        if (why == NULL || why[0] == '\0')
+            fail_msg("%s: no reason given", invalid_bodies[i].name);
+        if (!strstr(why, invalid_bodies[i].why_has))
+            fail_msg("%s: reason \"%s\" does not mention %s", invalid_bodies[i].name, why,
+                     invalid_bodies[i].why_has);
+    }
+}
+
+/* A repeated key is refused in nested objects too (jsonio.h: "repeats a key"). */
+static void test_parse_nested_duplicate_key(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n;
+    } bodies[] = {
+        {BYTES("{\"a\":{\"b\":1,\"b\":2}}")},
+        {BYTES("{\"a\":[{\"b\":1,\"b\":2}]}")},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(bodies); i++) {
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = parse_exact(bodies[i].s, bodies[i].n, &obj, &why);
+        if (st == ST_OK)
+            cJSON_Delete(obj);
+        if (st != ST_INVALID)
+            fail_msg("%.*s: got status %d, want ST_INVALID", (int)bodies[i].n, bodies[i].s,
+                     (int)st);
+        assert_null(obj);
+        assert_non_null(why);
+    }
+}
+
+#define DEEP 10000
+
+/* prefix, `depth` copies of open, middle, `depth` copies of close, suffix;
+ * malloc'd without a NUL (the caller frees), its length in *n. */
+static char *nested_body(const char *prefix, const char *open, const char *middle,
+                         const char *close, const char *suffix, int depth, size_t *n)
+{
+    size_t lp = strlen(prefix), lo = strlen(open), lm = strlen(middle), lc = strlen(close),
+           ls = strlen(suffix);
+    size_t total = lp + (size_t)depth * (lo + lc) + lm + ls;
+    char *s = malloc(total);
+    char *p = s;
+
+    assert_non_null(s);
+    memcpy(p, prefix, lp);
+    p += lp;
+    for (int i = 0; i < depth; i++, p += lo)
+        memcpy(p, open, lo);
+    memcpy(p, middle, lm);
+    p += lm;
+    for (int i = 0; i < depth; i++, p += lc)
+        memcpy(p, close, lc);
+    memcpy(p, suffix, ls);
+    *n = total;
+    return s;
+}
+
+static const struct {
+    const char *prefix, *open, *middle, *close, *suffix;
+} nest_shapes[] = {
+    {"", "[", "", "]", ""},               /* [[[...]]] */
+    {"{\"a\":", "[", "1", "]", "}"},      /* {"a":[[[...1...]]]} */
+    {"", "{\"a\":", "1", "}", ""},        /* {"a":{"a":...1...}} */
+    {"{\"a\":", "[{\"b\":", "2", "}]", "}"},
+};
+
+/* 10,000 levels: refused, no crash (cJSON's nesting limit), nothing leaked. */
+static void test_parse_deep_nesting(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(nest_shapes); i++) {
+        size_t n;
+        char *body = nested_body(nest_shapes[i].prefix, nest_shapes[i].open,
+                                 nest_shapes[i].middle, nest_shapes[i].close,
+                                 nest_shapes[i].suffix, 10000, &n);
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = jsonio_parse_object(body, n, &obj, &why);
+        free(body);
+        if (st == ST_OK)
+            cJSON_Delete(obj);
+        if (st != ST_INVALID)
+            fail_msg("shape %zu: got status %d, want ST_INVALID", i, (int)st);
+        assert_null(obj);
+        assert_non_null(why);
+        assert_true(why[0] != '\0');
+    }
+}
+
+/* Ordinary nesting (50 levels) is still fine. */
+static void test_parse_moderate_nesting(void **state)
+{
+    (void)state;
+    for (size_t i = 1; i < N_ELEMS(nest_shapes); i++) {
+        size_t n;
+        char *body = nested_body(nest_shapes[i].prefix, nest_shapes[i].open,
+                                 nest_shapes[i].middle, nest_shapes[i].close,
+                                 nest_shapes[i].suffix, 50, &n);
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = jsonio_parse_object(body, n, &obj, &why);
+        free(body);
+        if (st != ST_OK)
+            fail_msg("shape %zu: refused: %s", i, why ? why : "(no reason)");
+        cJSON_Delete(obj);
+    }
+}
+
+/* ---- jsonio_price ---- */
+
+/* jsonio_price on the JSON text `json`; out gets the canonical form. */
+static bool price_of(const char *json, char out[16])
+{
+    cJSON *item = cJSON_Parse(json);
+    if (!item)
+        fail_msg("test bug: cJSON refused %s", json);
+    bool ok = jsonio_price(item, out);
+    cJSON_Delete(item);
+    return ok;
+}
+
+static const struct {
+    const char *json;
+    const char *text;
+} good_prices[] = {
+    {"1200.99", "1200.99"},
+    {"0", "0.00"},
+    {"0.0", "0.00"},
+    {"0.00", "0.00"},
+    {"0.1", "0.10"},
+    {"0.01", "0.01"},
+    {"0.07", "0.07"},
+    {"1.15", "1.15"},
+    {"10", "10.00"},
+    {"10.5", "10.50"},
+    {"19.99", "19.99"},
+    {"1200.9900", "1200.99"},
+    {"1234567.89", "1234567.89"},
+    {"99999999.98", "99999999.98"},
+    {"99999999.99", "99999999.99"},
+    {"1e2", "100.00"},
+    {"1.5E1", "15.00"},
+    {"12345E-2", "123.45"},
+};
+
+static void test_price_accepted(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(good_prices); i++) {
+        char out[16];
+        memset(out, 'Z', sizeof out);
+        if (!price_of(good_prices[i].json, out))
+            fail_msg("%s refused", good_prices[i].json);
+        if (memchr(out, '\0', sizeof out) == NULL || strcmp(out, good_prices[i].text) != 0)
+            fail_msg("%s: got \"%.16s\", want \"%s\"", good_prices[i].json, out,
+                     good_prices[i].text);
+    }
+}
+
+static const char *const bad_prices[] = {
+    "100000000",
+    "100000000.00",
+    "99999999.991",
+    "99999999.999",
+    "1e9",
+    "-0.01",
+    "-1",
+    "-99999999.99",
+    "1200.999",
+    "1200.9900000001",
+    "1200.991",
+    "0.001",
+    "0.005",
+    "0.009",
+    "0.015",
+    "1e-3",
+    "1e400",
+    "-1e400",
+    "\"12.5\"",
+    "\"0\"",
+    "true",
+    "false",
+    "null",
+    "[]",
+    "[1]",
+    "{}",
+};
+
+static void test_price_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(bad_prices); i++) {
+        char out[16];
+        if (price_of(bad_prices[i], out))
+            fail_msg("%s accepted as \"%.16s\"", bad_prices[i], out);
+    }
+    char out[16];
+    assert_false(jsonio_price(NULL, out));
+}
+
+/* 1e400 overflows to infinity in cJSON; it must not pass as a price. */
+static void test_price_infinity(void **state)
+{
+    char out[16];
+    cJSON *item = cJSON_Parse("1e400");
+
+    (void)state;
+    assert_non_null(item);
+    assert_true(cJSON_IsNumber(item));
+    assert_false(jsonio_price(item, out));
+    cJSON_Delete(item);
+
+    item = cJSON_CreateNumber(NAN);
+    assert_non_null(item);
+    assert_false(jsonio_price(item, out));
+    cJSON_Delete(item);
+}
+
+/* JSON -0 is the price 0: if accepted, its DECIMAL text must be "0.00", not "-0.00". */
+static void test_price_negative_zero(void **state)
+{
+    static const char *const zeros[] = {"-0", "-0.0", "-0.00"};
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(zeros); i++) {
+        char out[16];
+        if (price_of(zeros[i], out) && strcmp(out, "0.00") != 0)
+            fail_msg("%s accepted as \"%s\", want \"0.00\" (or refused)", zeros[i], out);
+    }
+}
+
+/* Every cent text in [from, to] cents is accepted and comes back exactly. */
+static void check_cents(long long from, long long to, long long step)
+{
+    for (long long c = from; c <= to; c += step) {
+        char json[32], out[16];
+        snprintf(json, sizeof json, "%lld.%02lld", c / 100, c % 100);
+        memset(out, 'Z', sizeof out);
+        if (!price_of(json, out))
+            fail_msg("%s refused", json);
+        if (strcmp(out, json) != 0)
+            fail_msg("%s came back as \"%s\"", json, out);
+    }
+}
+
+static void test_price_every_cent(void **state)
+{
+    (void)state;
+    check_cents(0, 1000, 1);                   /* 0.00 .. 10.00 */
+    check_cents(100000, 101000, 1);            /* 1000.00 .. 1010.00 */
+    check_cents(9999990000LL, 9999999999LL, 1); /* 99999900.00 .. 99999999.99 */
+    /* a sweep of the whole range with a step prime to 100 */
+    check_cents(0, 9999999999LL, 999983);
+}
+
+/* A third decimal that is not zero is always refused (0.000 .. 10.000). */
+static void test_price_three_decimals(void **state)
+{
+    (void)state;
+    for (int m = 0; m <= 10000; m++) {
+        char json[32], out[16];
+        snprintf(json, sizeof json, "%d.%03d", m / 1000, m % 1000);
+        bool ok = price_of(json, out);
+        if (ok != (m % 10 == 0))
+            fail_msg("%s: got %s", json, ok ? "accepted" : "refused");
+    }
+}
+
+/* ---- jsonio_integer ---- */
+
+static const struct {
+    const char *json;
+    int64_t min, max;
+    bool ok;
+    int64_t value;
+} integer_vectors[] = {
+    {"10", 0, 2147483647, true, 10},
+    {"10.0", 0, 2147483647, true, 10},
+    {"1e1", 0, 2147483647, true, 10},
+    {"0", 0, 2147483647, true, 0},
+    {"0.0", 0, 2147483647, true, 0},
+    {"2147483647", 0, 2147483647, true, 2147483647},
+    {"-5", -10, 10, true, -5},
+    {"-10", -10, 10, true, -10},
+    {"1.5", 0, 2147483647, false, 0},
+    {"10.000001", 0, 2147483647, false, 0},
+    {"0.5", 0, 2147483647, false, 0},
+    {"-1", 0, 2147483647, false, 0},
+    {"-0.5", 0, 2147483647, false, 0},
+    {"2147483648", 0, 2147483647, false, 0},
+    {"4294967296", 0, 2147483647, false, 0},
+    {"11", -10, 10, false, 0},
+    {"-11", -10, 10, false, 0},
+    {"1e400", 0, 2147483647, false, 0},
+    {"-1e400", 0, 2147483647, false, 0},
+    {"\"10\"", 0, 2147483647, false, 0},
+    {"true", 0, 2147483647, false, 0},
+    {"false", 0, 2147483647, false, 0},
+    {"null", 0, 2147483647, false, 0},
+    {"[10]", 0, 2147483647, false, 0},
+};
+
+static void test_integer(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(integer_vectors); i++) {
+        cJSON *item = cJSON_Parse(integer_vectors[i].json);
+        int64_t v = -777;
+        if (!item)
+            fail_msg("test bug: cJSON refused %s", integer_vectors[i].json);
+        bool ok = jsonio_integer(item, integer_vectors[i].min, integer_vectors[i].max, &v);
+        cJSON_Delete(item);
+        if (ok != integer_vectors[i].ok)
+            fail_msg("%s in [%lld, %lld]: got %s", integer_vectors[i].json,
+                     (long long)integer_vectors[i].min, (long long)integer_vectors[i].max,
+                     ok ? "accepted" : "refused");
+        if (ok && v != integer_vectors[i].value)
+            fail_msg("%s: got %lld, want %lld", integer_vectors[i].json, (long long)v,
+                     (long long)integer_vectors[i].value);
+    }
+    int64_t v;
+    assert_false(jsonio_integer(NULL, 0, 10, &v));
+}
+
+/* ---- sb_json_decimal ---- */
+
+static const struct {
+    const char *dec;
+    const char *json;
+} decimal_vectors[] = {
+    {"1200.00", "1200.0"},
+    {"1200.50", "1200.5"},
+    {"1200.99", "1200.99"},
+    {"1200.90", "1200.9"},
+    {"1200.09", "1200.09"},
+    {"0.00", "0.0"},
+    {"0.10", "0.1"},
+    {"0.07", "0.07"},
+    {"10.20", "10.2"},
+    {"100.00", "100.0"},
+    {"99999999.99", "99999999.99"},
+    {"5", "5"},
+    {"100", "100"},
+    {"0", "0"},
+};
+
+static void test_sb_json_decimal(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(decimal_vectors); i++) {
+        strbuf b;
+        char want[64];
+
+        sb_init(&b);
+        sb_puts(&b, "[");
+        sb_json_decimal(&b, decimal_vectors[i].dec);
+        sb_puts(&b, "]");
+        snprintf(want, sizeof want, "[%s]", decimal_vectors[i].json);
+        if (strcmp(b.data, want) != 0)
+            fail_msg("%s: got %s, want %s", decimal_vectors[i].dec, b.data, want);
+        assert_int_equal(b.len, strlen(want));
+        sb_free(&b);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sb_init_append_reset_free),
+        cmocka_unit_test(test_sb_append_grows),
+        cmocka_unit_test(test_sb_printf_short),
+        cmocka_unit_test(test_sb_printf_long),
+        cmocka_unit_test(test_sb_json_str),
+        cmocka_unit_test(test_sb_json_str_long),
+        cmocka_unit_test(test_utf8_valid),
+        cmocka_unit_test(test_utf8_valid_respects_length),
+        cmocka_unit_test(test_utf8_length),
+        cmocka_unit_test(test_parse_valid),
+        cmocka_unit_test(test_parse_values),
+        cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_parse_nested_duplicate_key),
+        cmocka_unit_test(test_parse_deep_nesting),
+        cmocka_unit_test(test_parse_moderate_nesting),
+        cmocka_unit_test(test_price_accepted),
+        cmocka_unit_test(test_price_rejected),
+        cmocka_unit_test(test_price_infinity),
+        cmocka_unit_test(test_price_negative_zero),
+        cmocka_unit_test(test_price_every_cent),
+        cmocka_unit_test(test_price_three_decimals),
+        cmocka_unit_test(test_integer),
+        cmocka_unit_test(test_sb_json_decimal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
