@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "crypto/token.h"
+#include "server/validate.h"
 
 static const config *g_cfg;
 
@@ -232,11 +233,12 @@ static bool guard(request *r)
         send_msg(r, 401, "Missing Authorization Header");
         return false;
     }
-    if (strncmp(h, "Bearer ", 7) != 0 || h[7] == '\0' || strchr(h + 7, ' ')) {
+    const char *token;
+    if (!validate_bearer(h, &token)) {
         send_msg(r, 422, "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'");
         return false;
     }
-    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, h + 7, time(NULL),
+    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, time(NULL),
                                 r->user, sizeof r->user);
     if (e != TOKEN_OK) {
         send_msg(r, e == TOKEN_EXPIRED ? 401 : 422, token_error_message(e));

@@ -2,7 +2,6 @@
  * routes_auth.c - POST /signup, /login and /verify-2fa (SPEC 3 and 4).
  * Validates the bodies, calls crypto/, totp/ and db/users, renders answers.
  */
-#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <semaphore.h>
@@ -19,14 +18,12 @@
 #include "crypto/token.h"
 #include "db/users.h"
 #include "server/routes.h"
+#include "server/validate.h"
 #include "totp/base32.h"
 #include "totp/otpauth.h"
 #include "totp/qr.h"
 #include "totp/totp.h"
 
-#define USERNAME_MIN 3
-#define USERNAME_MAX 64
-#define PASSWORD_MIN 8
 #define MAX_CODE_FAILURES 5 /* wrong codes that close a challenge (SPEC 3) */
 
 /* A hash nobody's password matches, checked for unknown users so that they
@@ -72,97 +69,6 @@ static bool verify_gated(const char *pw, size_t len, const char *hash)
     bool ok = password_verify(pw, len, hash);
     sem_post(&g_bcrypt_slots);
     return ok;
-}
-
-/* ---- body validation ---- */
-
-typedef struct credentials {
-    const char *username;
-    const char *password; /* or the code, for /verify-2fa */
-    size_t password_len;
-} credentials;
-
-static void field_error(cJSON **fields, const char *field, const char *why)
-{
-    if (!*fields)
-        *fields = cJSON_CreateObject();
-    if (*fields && !cJSON_HasObjectItem(*fields, field))
-        cJSON_AddStringToObject(*fields, field, why);
-}
-
-/* Every key of `body` is one of `allowed` (NULL-terminated); others are errors. */
-static void check_unknown(const cJSON *body, const char *const *allowed, cJSON **fields)
-{
-    for (const cJSON *it = body->child; it; it = it->next) {
-        bool known = false;
-        for (const char *const *a = allowed; *a; a++)
-            known = known || strcmp(*a, it->string) == 0;
-        if (!known)
-            field_error(fields, it->string, "unknown field");
-    }
-}
-
-static bool valid_username(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < USERNAME_MIN || n > USERNAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (!(isascii(ch) && isalnum(ch)) && ch != '_' && ch != '.' && ch != '@' && ch != '-')
-            return false;
-    }
-    return true;
-}
-
-static void check_username(const cJSON *body, credentials *c, cJSON **fields)
-{
-    const cJSON *u = cJSON_GetObjectItemCaseSensitive(body, "username");
-    if (!u)
-        field_error(fields, "username", "required");
-    else if (!cJSON_IsString(u))
-        field_error(fields, "username", "must be a string");
-    else if (!valid_username(u->valuestring))
-        field_error(fields, "username",
-                    "3 to 64 characters from A-Z a-z 0-9 _ . @ -");
-    else
-        c->username = u->valuestring;
-}
-
-static void check_password(const cJSON *body, credentials *c, cJSON **fields)
-{
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "password");
-    if (!p) {
-        field_error(fields, "password", "required");
-    } else if (!cJSON_IsString(p)) {
-        field_error(fields, "password", "must be a string");
-    } else {
-        size_t n = strlen(p->valuestring);
-        if (n < PASSWORD_MIN || n > PASSWORD_MAX_BYTES)
-            field_error(fields, "password", "8 to 72 bytes of UTF-8");
-        else {
-            c->password = p->valuestring;
-            c->password_len = n;
-        }
-    }
-}
-
-/* Parse and validate {"username", "password"}; false when answered already. */
-static bool read_credentials(request *r, cJSON **body, credentials *c)
-{
-    static const char *const allowed[] = {"username", "password", NULL};
-    memset(c, 0, sizeof *c);
-    if (!http_json_body(r, body))
-        return false;
-    cJSON *fields = NULL;
-    check_unknown(*body, allowed, &fields);
-    check_username(*body, c, &fields);
-    check_password(*body, c, &fields);
-    if (fields) {
-        http_send_validation(r, fields);
-        return false;
-    }
-    return true;
 }
 
 /* ---- the TOTP secret as stored ---- */
@@ -243,6 +149,34 @@ status routes_auth_check_secrets(const config *cfg, char *why, size_t why_cap)
     return ST_OK;
 }
 
+/* ---- bodies ---- */
+
+/* Parse and validate {"username", "password"}; false when answered already. */
+static bool read_credentials(request *r, cJSON **body, credentials *c)
+{
+    if (!http_json_body(r, body))
+        return false;
+    cJSON *fields = validate_credentials(*body, c);
+    if (fields) {
+        http_send_validation(r, fields);
+        return false;
+    }
+    return true;
+}
+
+/* Parse and validate {"username", "code"}; false when answered already. */
+static bool read_code(request *r, cJSON **body, code_request *c)
+{
+    if (!http_json_body(r, body))
+        return false;
+    cJSON *fields = validate_code_request(*body, c);
+    if (fields) {
+        http_send_validation(r, fields);
+        return false;
+    }
+    return true;
+}
+
 /* ---- POST /signup ---- */
 
 void route_signup(request *r)
@@ -281,56 +215,6 @@ out:
 
 /* ---- POST /login ---- */
 
-/* The q-value the Accept header gives `type` (e.g. "application/json"):
- * the most specific matching range wins; no Accept header means q=1 for all. */
-static double accept_q(const char *accept, const char *type)
-{
-    if (!accept)
-        return 1.0;
-    const char *slash = strchr(type, '/');
-    size_t major = (size_t)(slash - type);
-    double q_best = 0.0;
-    int best_spec = -1;
-    const char *p = accept;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *end = p + strcspn(p, ",");
-        const char *semi = memchr(p, ';', (size_t)(end - p));
-        const char *rend = semi ? semi : end;
-        while (rend > p && rend[-1] == ' ')
-            rend--;
-        size_t rlen = (size_t)(rend - p);
-        int spec = -1;
-        if (rlen == 3 && strncmp(p, "*/*", 3) == 0)
-            spec = 0;
-        else if (rlen == major + 2 && strncasecmp(p, type, major + 1) == 0 && p[major + 1] == '*')
-            spec = 1;
-        else if (rlen == strlen(type) && strncasecmp(p, type, rlen) == 0)
-            spec = 2;
-        if (spec > best_spec) {
-            double q = 1.0;
-            for (const char *s = semi; s && s < end; s = memchr(s + 1, ';', (size_t)(end - s - 1))) {
-                const char *k = s + 1;
-                while (*k == ' ')
-                    k++;
-                if ((k[0] == 'q' || k[0] == 'Q') && k[1] == '=')
-                    q = strtod(k + 2, NULL);
-            }
-            best_spec = spec;
-            q_best = q;
-        }
-        p = end;
-    }
-    return q_best;
-}
-
-static bool prefers_json(request *r)
-{
-    const char *accept = http_header(r, "Accept");
-    return accept_q(accept, "application/json") > accept_q(accept, "image/png");
-}
-
 static void send_enrollment(request *r, const user *u)
 {
     uint8_t key[64];
@@ -351,7 +235,7 @@ static void send_enrollment(request *r, const user *u)
         http_send_status(r, st);
         goto out;
     }
-    if (!prefers_json(r)) {
+    if (!validate_prefers_json(http_header(r, "Accept"))) {
         http_send(r, 200, "image/png", png, png_len, NULL);
         goto out;
     }
@@ -461,36 +345,6 @@ out:
 
 /* ---- POST /verify-2fa ---- */
 
-static bool read_code(request *r, cJSON **body, credentials *c)
-{
-    static const char *const allowed[] = {"username", "code", NULL};
-    memset(c, 0, sizeof *c);
-    if (!http_json_body(r, body))
-        return false;
-    cJSON *fields = NULL;
-    check_unknown(*body, allowed, &fields);
-    check_username(*body, c, &fields);
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(*body, "code");
-    if (!code)
-        field_error(&fields, "code", "required");
-    else if (!cJSON_IsString(code))
-        field_error(&fields, "code", "must be a string of 6 digits");
-    else {
-        const char *s = code->valuestring;
-        bool ok = strlen(s) == TOTP_DIGITS;
-        for (size_t i = 0; ok && i < TOTP_DIGITS; i++)
-            ok = s[i] >= '0' && s[i] <= '9';
-        if (!ok)
-            field_error(&fields, "code", "must be a string of 6 digits");
-        c->password = s;
-    }
-    if (fields) {
-        http_send_validation(r, fields);
-        return false;
-    }
-    return true;
-}
-
 static void send_token(request *r, const char *sub)
 {
     char *token = NULL;
@@ -516,7 +370,7 @@ static void send_token(request *r, const char *sub)
 void route_verify_2fa(request *r)
 {
     cJSON *body = NULL;
-    credentials c;
+    code_request c;
     user u;
     uint8_t key[64];
     memset(&u, 0, sizeof u);
@@ -542,7 +396,7 @@ void route_verify_2fa(request *r)
         goto out;
     }
     int64_t step = 0;
-    bool ok = totp_verify(key, (size_t)keylen, c.password, time(NULL), u.totp_last_step, &step);
+    bool ok = totp_verify(key, (size_t)keylen, c.code, time(NULL), u.totp_last_step, &step);
     if (ok) {
         /* One conditional UPDATE decides: parallel requests with the same
          * code cannot both pass the replay rule. */

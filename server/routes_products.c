@@ -10,28 +10,9 @@
 
 #include "db/products.h"
 #include "server/routes.h"
+#include "server/validate.h"
 
-#define NAME_MAX_CHARS 255
-#define DESC_MAX_CHARS 2000
-#define PAGE_MAX 1000
 #define STREAM_FLUSH_BYTES 16384
-
-/* A positive decimal id with no sign, no leading zero and no overflow. */
-static bool parse_id(const char *s, size_t n, uint64_t *out)
-{
-    if (n == 0 || n > 19 || s[0] == '0')
-        return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (v > INT64_MAX)
-        return false;
-    *out = v;
-    return true;
-}
 
 static void render_product(strbuf *b, const product *p)
 {
@@ -68,114 +49,10 @@ static void send_not_found(request *r)
 /* The id of /products/<id>; answers 404 and returns false when it is not one. */
 static bool path_id(request *r, uint64_t *id)
 {
-    if (r->path_arg && parse_id(r->path_arg, r->path_arg_len, id))
+    if (r->path_arg && validate_id(r->path_arg, r->path_arg_len, id))
         return true;
     send_not_found(r);
     return false;
-}
-
-/*
- * If-Match: absent -> 0 (no condition); "*" -> 0 too (the row must exist,
- * which every write checks anyway); "<n>" or W/"<n>" -> n. Anything else can
- * never match a version: UINT64_MAX (412 once the product is known to exist).
- */
-static uint64_t if_match_version(request *r)
-{
-    const char *h = http_header(r, "If-Match");
-    if (!h)
-        return 0;
-    while (*h == ' ')
-        h++;
-    if (strcmp(h, "*") == 0)
-        return 0;
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
-    size_t n = strlen(h);
-    while (n > 0 && h[n - 1] == ' ')
-        n--;
-    uint64_t v;
-    if (n >= 3 && h[0] == '"' && h[n - 1] == '"' && parse_id(h + 1, n - 2, &v))
-        return v;
-    return UINT64_MAX;
-}
-
-/* ---- body validation ---- */
-
-static void field_error(cJSON **fields, const char *field, const char *why)
-{
-    if (!*fields)
-        *fields = cJSON_CreateObject();
-    if (*fields && !cJSON_HasObjectItem(*fields, field))
-        cJSON_AddStringToObject(*fields, field, why);
-}
-
-static bool only_whitespace(const char *s)
-{
-    for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
-            return false;
-    return true;
-}
-
-/*
- * Validate a product body into *f (pointers into `body`; price into
- * price_buf). `partial`: PUT/PATCH, where every field is optional but at
- * least one is required. Returns the field errors or NULL.
- */
-static cJSON *check_product(const cJSON *body, bool partial, product_fields *f, char price_buf[16])
-{
-    cJSON *fields = NULL;
-    memset(f, 0, sizeof *f);
-    for (const cJSON *it = body->child; it; it = it->next) {
-        const char *k = it->string;
-        if (strcmp(k, "name") && strcmp(k, "description") && strcmp(k, "price") &&
-            strcmp(k, "quantity"))
-            field_error(&fields, k, "unknown field");
-    }
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
-    const cJSON *desc = cJSON_GetObjectItemCaseSensitive(body, "description");
-    const cJSON *price = cJSON_GetObjectItemCaseSensitive(body, "price");
-    const cJSON *qty = cJSON_GetObjectItemCaseSensitive(body, "quantity");
-
-    if (name) {
-        if (!cJSON_IsString(name))
-            field_error(&fields, "name", "must be a string");
-        else if (utf8_length(name->valuestring) > NAME_MAX_CHARS ||
-                 only_whitespace(name->valuestring))
-            field_error(&fields, "name", "1 to 255 characters, not only white space");
-        else
-            f->name = name->valuestring;
-    } else if (!partial) {
-        field_error(&fields, "name", "required");
-    }
-    if (desc) {
-        if (!cJSON_IsString(desc))
-            field_error(&fields, "description", "must be a string");
-        else if (utf8_length(desc->valuestring) > DESC_MAX_CHARS)
-            field_error(&fields, "description", "at most 2000 characters");
-        else
-            f->description = desc->valuestring;
-    }
-    if (price) {
-        if (!jsonio_price(price, price_buf))
-            field_error(&fields, "price",
-                        "a number from 0 to 99999999.99 with at most 2 decimal places");
-        else
-            f->price = price_buf;
-    } else if (!partial) {
-        field_error(&fields, "price", "required");
-    }
-    if (qty) {
-        if (!jsonio_integer(qty, 0, 2147483647, &f->quantity))
-            field_error(&fields, "quantity", "an integer from 0 to 2147483647");
-        else
-            f->has_quantity = true;
-    } else if (!partial) {
-        field_error(&fields, "quantity", "required");
-    }
-    if (partial && !fields && !name && !desc && !price && !qty)
-        field_error(&fields, "body", "send at least one of name, description, price, quantity");
-    return fields;
 }
 
 /* ---- routes ---- */
@@ -188,7 +65,7 @@ void route_products_create(request *r)
         goto out;
     product_fields f;
     char price[16];
-    cJSON *fields = check_product(body, false, &f, price);
+    cJSON *fields = validate_product(body, false, &f, price);
     if (fields) {
         http_send_validation(r, fields);
         goto out;
@@ -239,7 +116,7 @@ void route_products_update(request *r)
         goto out;
     product_fields f;
     char price[16];
-    cJSON *fields = check_product(body, true, &f, price);
+    cJSON *fields = validate_product(body, true, &f, price);
     if (fields) {
         http_send_validation(r, fields);
         goto out;
@@ -249,7 +126,7 @@ void route_products_update(request *r)
         http_send_status(r, ST_NOMEM);
         goto out;
     }
-    status st = products_update(id, &f, if_match_version(r), r->user, p);
+    status st = products_update(id, &f, validate_if_match(http_header(r, "If-Match")), r->user, p);
     if (st == ST_OK)
         send_product(r, 200, p);
     else if (st == ST_NOT_FOUND)
@@ -266,7 +143,7 @@ void route_products_delete(request *r)
     uint64_t id;
     if (!path_id(r, &id))
         return;
-    status st = products_delete(id, if_match_version(r), r->user);
+    status st = products_delete(id, validate_if_match(http_header(r, "If-Match")), r->user);
     if (st == ST_OK) {
         strbuf b;
         sb_init(&b);
@@ -321,40 +198,6 @@ void route_products_history(request *r)
 
 /* ---- GET /products ---- */
 
-/* Query parameters limit (1..1000) and after_id (>= 0); false on a bad value. */
-static bool parse_page(const char *q, uint64_t *limit, uint64_t *after_id, bool *paged)
-{
-    *limit = 0;
-    *after_id = 0;
-    *paged = false;
-    bool seen_limit = false, seen_after = false;
-    while (q && *q) {
-        const char *amp = strchr(q, '&');
-        size_t n = amp ? (size_t)(amp - q) : strlen(q);
-        const char *eq = memchr(q, '=', n);
-        if (eq) {
-            size_t klen = (size_t)(eq - q), vlen = n - klen - 1;
-            uint64_t v;
-            bool zero = vlen == 1 && eq[1] == '0';
-            if (klen == 5 && strncmp(q, "limit", 5) == 0) {
-                if (seen_limit || !parse_id(eq + 1, vlen, &v) || v > PAGE_MAX)
-                    return false;
-                *limit = v;
-                seen_limit = *paged = true;
-            } else if (klen == 8 && strncmp(q, "after_id", 8) == 0) {
-                if (seen_after || !(zero || parse_id(eq + 1, vlen, &v)))
-                    return false;
-                *after_id = zero ? 0 : v;
-                seen_after = *paged = true;
-            }
-        }
-        q = amp ? amp + 1 : NULL;
-    }
-    if (*paged && !seen_limit)
-        *limit = PAGE_MAX;
-    return true;
-}
-
 typedef struct list_ctx {
     request *r;
     strbuf buf;
@@ -389,18 +232,17 @@ static status list_row(const product *p, void *arg)
 
 void route_products_list(request *r)
 {
-    uint64_t limit, after_id;
-    bool paged;
-    if (!parse_page(r->query, &limit, &after_id, &paged)) {
+    page pg;
+    if (!validate_page(r->query, &pg)) {
         cJSON *fields = cJSON_CreateObject();
         cJSON_AddStringToObject(fields, "query",
                                 "limit must be 1..1000 and after_id a non-negative integer");
         http_send_validation(r, fields);
         return;
     }
-    list_ctx c = {.r = r, .keep = paged ? limit : 0, .streaming = !paged};
+    list_ctx c = {.r = r, .keep = pg.paged ? pg.limit : 0, .streaming = !pg.paged};
     sb_init(&c.buf);
-    status st = products_list(after_id, paged ? limit + 1 : 0, list_row, &c);
+    status st = products_list(pg.after_id, pg.paged ? pg.limit + 1 : 0, list_row, &c);
     if (st != ST_OK) {
         if (!r->sent)
             http_send_status(r, st);
@@ -417,10 +259,10 @@ void route_products_list(request *r)
         goto out;
     }
     char link[160] = "";
-    if (paged && c.rows > limit)
+    if (pg.paged && c.rows > pg.limit)
         snprintf(link, sizeof link,
                  "Link: </products?limit=%llu&after_id=%llu>; rel=\"next\"\r\n",
-                 (unsigned long long)limit, (unsigned long long)c.last_id);
+                 (unsigned long long)pg.limit, (unsigned long long)c.last_id);
     http_send_json(r, 200, &c.buf, link[0] ? link : NULL);
 out:
     sb_free(&c.buf);

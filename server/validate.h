@@ -1,0 +1,70 @@
+/*
+ * validate.h - the input rules of SPEC 2, 3 and 6 as pure functions: request
+ * bodies (already parsed JSON objects), the product id in the path, the page
+ * query, If-Match, Authorization and Accept headers. No I/O, no HTTP: the
+ * route files call these and render the answer, and the fuzz targets call
+ * them directly. Field errors come back as a cJSON object of
+ * field -> reason (the caller frees it), NULL when the input is valid.
+ */
+#ifndef INTEGRITY_VALIDATE_H
+#define INTEGRITY_VALIDATE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/products.h"
+
+#define VALIDATE_USERNAME_MIN 3
+#define VALIDATE_USERNAME_MAX 64
+#define VALIDATE_PASSWORD_MIN 8
+#define VALIDATE_PAGE_MAX 1000
+
+/* {"username", "password"} of /signup and /login; pointers into `body`. */
+typedef struct credentials {
+    const char *username;
+    const char *password;
+    size_t password_len;
+} credentials;
+cJSON *validate_credentials(const cJSON *body, credentials *out);
+
+/* {"username", "code"} of /verify-2fa: code a string of exactly 6 digits. */
+typedef struct code_request {
+    const char *username;
+    const char *code;
+} code_request;
+cJSON *validate_code_request(const cJSON *body, code_request *out);
+
+/*
+ * A product body into *f (pointers into `body`, the price's canonical text
+ * into price_buf). `partial` (PUT/PATCH): every field optional, at least one.
+ */
+cJSON *validate_product(const cJSON *body, bool partial, product_fields *f, char price_buf[16]);
+
+/* A product id: 1..2^63-1 in plain decimal (no sign, no leading zero). */
+bool validate_id(const char *s, size_t n, uint64_t *out);
+
+/* GET /products query: limit 1..1000, after_id >= 0, each at most once;
+ * other keys are ignored. `paged` when either is given (limit defaults to
+ * 1000 then). False on a bad value. */
+typedef struct page {
+    uint64_t limit;
+    uint64_t after_id;
+    bool paged;
+} page;
+bool validate_page(const char *query, page *out);
+
+/* If-Match: NULL -> 0 (no condition), "*" -> 0, "<n>" or W/"<n>" -> n;
+ * anything else UINT64_MAX, a version that never matches. */
+uint64_t validate_if_match(const char *header);
+
+/* "Bearer <token>" with exactly one space and a non-empty token without
+ * spaces: *token points into `header`. */
+bool validate_bearer(const char *header, const char **token);
+
+/* True when an Accept header prefers application/json to image/png (q-values,
+ * most specific range wins; no header prefers neither: the PNG). */
+bool validate_prefers_json(const char *accept);
+
+#endif
