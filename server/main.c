@@ -79,6 +79,7 @@ static route g_routes[] = {
     {.pattern = "/products/*/history$", .methods = {{"GET", route_products_history, true}}},
     {.pattern = "/healthz$", .methods = {{"GET", route_healthz, false}}},
     {.pattern = "/readyz$", .methods = {{"GET", route_readyz, false}}},
+    {.pattern = "/openapi.yaml$", .methods = {{"GET", route_openapi, false}}},
     {.pattern = NULL},
 };
 

@@ -33,5 +33,6 @@ void route_products_history(request *r);
 
 void route_healthz(request *r);
 void route_readyz(request *r);
+void route_openapi(request *r);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * routes_ops.c - GET /healthz (the process answers; no database) and
- * GET /readyz (the database answers) for load balancers and orchestrators.
+ * routes_ops.c - GET /healthz (the process answers; no database), GET /readyz
+ * (the database answers) for load balancers and orchestrators, and
+ * GET /openapi.yaml (the API description, compiled in from docs/).
  */
 #include "db/db.h"
 #include "server/routes.h"
@@ -26,4 +27,12 @@ void route_readyz(request *r)
     else
         send_static(r, 503, "{\"status\":\"unavailable\",\"error\":\"database_unavailable\","
                             "\"message\":\"The database does not answer\"}");
+}
+
+extern const char openapi_yaml[];
+extern const unsigned long openapi_yaml_len;
+
+void route_openapi(request *r)
+{
+    http_send(r, 200, "application/yaml", openapi_yaml, openapi_yaml_len, NULL);
 }
