@@ -26,6 +26,9 @@ TEST_PACKAGES=(
   libcmocka-dev valgrind
   zbar-tools oathtool qrencode
   python3 python3-jwt python3-bcrypt
+  clang libclang-rt-14-dev
+  openssl nginx iproute2 docker-compose
+  nodejs
 )
 
 usage() { echo "usage: $0 run|test" >&2; exit 2; }
