@@ -47,6 +47,10 @@ typedef struct db_conn {
 } db_conn;
 
 static db_config g_cfg;
+/* Set once the schema is in place: until then only the start-up thread may
+ * use the database, and every request that needs it answers 503. */
+static atomic_bool g_ready;
+static _Thread_local bool t_startup;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
 
@@ -110,6 +114,8 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
 static status conn_get(db_conn **out)
 {
     db_conn *c = &t_conn;
+    if (!t_startup && !atomic_load(&g_ready))
+        return ST_UNAVAILABLE;
     if (c->mysql && conn_is_stale(c))
         conn_close(c);
     if (!c->mysql) {
@@ -303,9 +309,16 @@ void db_thread_end(void)
     mysql_thread_end();
 }
 
+void db_set_ready(void)
+{
+    t_startup = false;
+    atomic_store(&g_ready, true);
+}
+
 status db_wait_ready(volatile sig_atomic_t *stop)
 {
     unsigned delay_ms = 250;
+    t_startup = true;
     for (unsigned attempt = 1;; attempt++) {
         char why[512] = "";
         if (t_conn.mysql)

@@ -49,14 +49,19 @@ void db_thread_start(void);
 void db_thread_end(void);
 
 /*
- * Connect on this thread, retrying with exponential backoff (0.25 s to 5 s)
- * and logging each failure to stderr, until connected or *stop becomes
- * non-zero (then ST_UNAVAILABLE).
+ * Connect on this thread (the start-up thread: see db_set_ready), retrying
+ * with exponential backoff (0.25 s to 5 s) and logging each failure to
+ * stderr, until connected or *stop becomes non-zero (then ST_UNAVAILABLE).
  */
 status db_wait_ready(volatile sig_atomic_t *stop);
 
 /* Apply the embedded schema.sql on this thread's connection. */
 status db_apply_schema(void);
+
+/* Open the database to every thread: until this is called (after the schema
+ * is applied), only the thread that called db_wait_ready() may use it and
+ * the others get ST_UNAVAILABLE. */
+void db_set_ready(void);
 
 /* A round trip to the server on this thread's connection: ST_OK or ST_UNAVAILABLE. */
 status db_ping(void);

@@ -4,6 +4,7 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,9 @@
 #include "server/validate.h"
 
 static const config *g_cfg;
+/* Requests inside dispatch() now, and whether a graceful stop has begun. */
+static atomic_int g_in_flight;
+static atomic_bool g_draining;
 
 /* ---- responses ---- */
 
@@ -292,30 +296,50 @@ static void request_init(request *r, struct mg_connection *conn)
     r->query = ri->query_string;
 }
 
+/*
+ * CivetWeb matches handler patterns ignoring case; the API's paths are case
+ * sensitive (/Login is not /login). True when `path` matches `pattern`
+ * exactly: literal text, at most one '*' standing for one non-empty segment,
+ * and a final '$'. Sets the '*' segment in *r.
+ */
+static bool path_matches(const char *pattern, request *r)
+{
+    const char *path = r->path;
+    const char *star = strchr(pattern, '*');
+    size_t plen = strlen(pattern) - 1; /* without the '$' */
+    if (!star)
+        return strlen(path) == plen && strncmp(path, pattern, plen) == 0;
+    size_t prefix = (size_t)(star - pattern), suffix = plen - prefix - 1;
+    if (strncmp(path, pattern, prefix) != 0)
+        return false;
+    const char *seg = path + prefix;
+    size_t seglen = strcspn(seg, "/");
+    if (seglen == 0 || strlen(seg + seglen) != suffix || strncmp(seg + seglen, star + 1, suffix))
+        return false;
+    r->path_arg = seg;
+    r->path_arg_len = seglen;
+    return true;
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     route *rt = cbdata;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    atomic_fetch_add(&g_in_flight, 1);
     request r;
     request_init(&r, conn);
-
-    /* The '*' segment of the pattern, e.g. the id of /products/<id>. */
-    const char *star = strchr(rt->pattern, '*');
-    if (star) {
-        size_t prefix = (size_t)(star - rt->pattern);
-        if (strlen(r.path) >= prefix) {
-            r.path_arg = r.path + prefix;
-            const char *slash = strchr(r.path_arg, '/');
-            r.path_arg_len = slash ? (size_t)(slash - r.path_arg) : strlen(r.path_arg);
-        }
-    }
 
     const route_method *m = NULL;
     for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++)
         if (strcmp(rt->methods[i].method, r.method) == 0)
             m = &rt->methods[i];
-    if (!m) {
+    if (atomic_load(&g_draining)) {
+        send_error_h(&r, 503, "shutting_down", "The server is stopping; try again",
+                     "Retry-After: 1\r\n");
+    } else if (!path_matches(rt->pattern, &r)) {
+        http_send_error(&r, 404, "not_found", "No such path");
+    } else if (!m) {
         char allow[96];
         snprintf(allow, sizeof allow, "Allow: %s\r\n", rt->allow);
         send_error_h(&r, 405, "method_not_allowed", "Method not allowed on this path", allow);
@@ -325,7 +349,18 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
             http_send_status(&r, ST_INTERNAL);
     }
     log_request(&r, &t0);
+    atomic_fetch_sub(&g_in_flight, 1);
     return r.code;
+}
+
+void http_drain_begin(void)
+{
+    atomic_store(&g_draining, true);
+}
+
+int http_in_flight(void)
+{
+    return atomic_load(&g_in_flight);
 }
 
 static int not_found(struct mg_connection *conn, void *cbdata)

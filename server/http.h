@@ -45,7 +45,7 @@ typedef struct route_method {
 
 #define ROUTE_METHODS_MAX 6
 typedef struct route {
-    const char *pattern; /* CivetWeb pattern, e.g. "/products/<id>" */
+    const char *pattern; /* CivetWeb pattern ending in $; one * is a path segment */
     route_method methods[ROUTE_METHODS_MAX];
     char allow[64];      /* filled by http_register */
 } route;
@@ -53,6 +53,15 @@ typedef struct route {
 /* Register `routes` (an array ending with a NULL pattern, kept alive by the
  * caller) and the JSON 404 catch-all on `ctx`. */
 void http_register(struct mg_context *ctx, route *routes, const config *cfg);
+
+/*
+ * Graceful stop, first half: from now on new requests are answered 503
+ * (shutting_down, Retry-After) while those already inside a route finish.
+ * CivetWeb's mg_stop() drops writes once it begins, so the caller waits for
+ * http_in_flight() to reach 0 before calling it.
+ */
+void http_drain_begin(void);
+int http_in_flight(void);
 
 /* The CivetWeb http_error callback: CivetWeb's own errors (bad request line,
  * header too large...) answered with our JSON error body. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -128,19 +129,6 @@ int main(int argc, char **argv)
         goto out;
     }
     db_ready = true;
-    db_thread_start();
-    if (db_wait_ready(&g_stop) != ST_OK) {
-        rc = g_stop ? 0 : 1;
-        goto out;
-    }
-    if (db_apply_schema() != ST_OK) {
-        fprintf(stderr, "integrity-server: could not create the tables\n");
-        goto out;
-    }
-    if (routes_auth_check_secrets(&cfg, why, sizeof why) != ST_OK) {
-        fprintf(stderr, "integrity-server: %s\n", why);
-        goto out;
-    }
     if (routes_auth_init(&cfg) != ST_OK) {
         fprintf(stderr, "integrity-server: start-up of the auth routes failed\n");
         goto out;
@@ -183,13 +171,42 @@ int main(int argc, char **argv)
     fprintf(stderr, "integrity-server %s listening on %s://%s:%u (%u threads)\n",
             INTEGRITY_VERSION, tls ? "https" : "http", cfg.host, cfg.port, cfg.threads);
 
-    while (!g_stop)
-        pause();
+
+    /* Listening comes first: /healthz answers while the database is still
+     * being waited for, and every route that needs it answers 503 until the
+     * schema is in place. */
+    db_thread_start();
+    if (db_wait_ready(&g_stop) != ST_OK) {
+        rc = g_stop ? 0 : 1;
+        goto out;
+    }
+    if (db_apply_schema() != ST_OK) {
+        fprintf(stderr, "integrity-server: could not create the tables\n");
+        goto out;
+    }
+    if (routes_auth_check_secrets(&cfg, why, sizeof why) != ST_OK) {
+        fprintf(stderr, "integrity-server: %s\n", why);
+        goto out;
+    }
+    db_set_ready();
+    fprintf(stderr, "integrity-server: database ready\n");
+
+    while (!g_stop) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    /* Graceful stop: new requests get 503 while the ones in flight finish
+     * (bounded), then CivetWeb stops. */
     fprintf(stderr, "integrity-server: stopping; finishing requests in flight\n");
+    http_drain_begin();
+    for (int waited_ms = 0; http_in_flight() > 0 && waited_ms < 30000; waited_ms += 10) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     rc = 0;
 out:
     if (ctx)
-        mg_stop(ctx); /* waits for the workers to finish their requests */
+        mg_stop(ctx); /* closes the listeners and connections, joins the workers */
     mg_exit_library();
     if (auth_ready)
         routes_auth_free();
