@@ -164,11 +164,17 @@ size_t utf8_length(const char *s)
     return n;
 }
 
+static bool is_hex(char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
 /*
  * What cJSON lets through but RFC 8259 does not, or what would cut a string
  * short: a control character (U+0000..U+001F, NUL included) raw inside a
- * string, or a \u0000 escape. Tracks string state with escapes. True when
- * the text is clean.
+ * string, an escape other than \" \\ \/ \b \f \n \r \t \uXXXX (cJSON reads
+ * "\uZZZZ" as U+0000 and ends the string there), or \u0000 itself. Tracks
+ * string state with escapes. True when the text is clean.
  */
 static bool strings_clean(const char *s, size_t n)
 {
@@ -185,10 +191,18 @@ static bool strings_clean(const char *s, size_t n)
             return false;
         if (ch == '"') {
             in_string = false;
-        } else if (ch == '\\' && i + 1 < n) {
-            if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0)
+        } else if (ch == '\\') {
+            if (i + 1 >= n)
                 return false;
-            i++; /* the escaped character */
+            char e = s[++i];
+            if (e == 'u') {
+                if (i + 4 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) ||
+                    !is_hex(s[i + 4]) || memcmp(s + i + 1, "0000", 4) == 0)
+                    return false;
+                i += 4;
+            } else if (e == '\0' || !strchr("\"\\/bfnrt", e)) {
+                return false;
+            }
         }
     }
     return true;

@@ -475,6 +475,37 @@ static void test_parse_invalid(void **state)
 }
 
 /* A repeated key is refused in nested objects too (jsonio.h: "repeats a key"). */
+/* Escapes RFC 8259 does not allow: cJSON reads "\uZZZZ" as U+0000 and cuts
+ * the string there (a fuzz finding: a password "mypassword\uZZZZ..." was
+ * stored as "mypassword"). */
+static void test_parse_bad_escapes(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n;
+        status want;
+    } cases[] = {
+        {BYTES("{\"p\":\"mypassword\\uZZZZ-the-rest\"}"), ST_INVALID},
+        {BYTES("{\"p\":\"Lap\\u00zztop\"}"), ST_INVALID},
+        {BYTES("{\"p\":\"a\\u12\"}"), ST_INVALID},
+        {BYTES("{\"p\":\"a\\x41\"}"), ST_INVALID},
+        {BYTES("{\"p\":\"a\\u0000b\"}"), ST_INVALID},
+        {BYTES("{\"p\":\"caf\\u00e9 \\/ \\\" \\\\ \\b\\f\\n\\r\\t\"}"), ST_OK},
+        {BYTES("{\"p\":\"\\uD83D\\uDE00\"}"), ST_OK},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = parse_exact(cases[i].s, cases[i].n, &obj, &why);
+        if (st != cases[i].want)
+            fail_msg("%.*s: got status %d, want %d", (int)cases[i].n, cases[i].s, (int)st,
+                     (int)cases[i].want);
+        cJSON_Delete(obj);
+    }
+}
+
 static void test_parse_nested_duplicate_key(void **state)
 {
     static const struct {
@@ -851,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_parse_invalid),
         cmocka_unit_test(test_parse_nested_duplicate_key),
+        cmocka_unit_test(test_parse_bad_escapes),
         cmocka_unit_test(test_parse_deep_nesting),
         cmocka_unit_test(test_parse_moderate_nesting),
         cmocka_unit_test(test_price_accepted),
