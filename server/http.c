@@ -4,6 +4,7 @@
 #include "server/http.h"
 
 #include <civetweb.h>
+#include <ctype.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -321,6 +322,33 @@ static bool path_matches(const char *pattern, request *r)
     return true;
 }
 
+/*
+ * CivetWeb runs with decode_url=no, so r->path is the path as sent: a %00
+ * can no longer cut it short (/products/1%00 was product 1). A path whose
+ * escapes are malformed or stand for a control character is refused; any
+ * other escape simply matches no route (our paths never need one).
+ */
+static bool path_is_clean(const char *p)
+{
+    for (; *p; p++) {
+        if (*p != '%')
+            continue;
+        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+            return false;
+        char hex[3] = {p[1], p[2], '\0'};
+        unsigned long v = strtoul(hex, NULL, 16);
+        if (v < 0x20 || v == 0x7f)
+            return false;
+        p += 2;
+    }
+    return true;
+}
+
+static void send_bad_path(request *r)
+{
+    http_send_error(r, 400, "bad_request", "The path has a malformed or control-character escape");
+}
+
 static int dispatch(struct mg_connection *conn, void *cbdata)
 {
     route *rt = cbdata;
@@ -337,6 +365,8 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     if (atomic_load(&g_draining)) {
         send_error_h(&r, 503, "shutting_down", "The server is stopping; try again",
                      "Retry-After: 1\r\n");
+    } else if (!path_is_clean(r.path)) {
+        send_bad_path(&r);
     } else if (!path_matches(rt->pattern, &r)) {
         http_send_error(&r, 404, "not_found", "No such path");
     } else if (!m) {
@@ -370,7 +400,10 @@ static int not_found(struct mg_connection *conn, void *cbdata)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     request r;
     request_init(&r, conn);
-    http_send_error(&r, 404, "not_found", "No such path");
+    if (!path_is_clean(r.path))
+        send_bad_path(&r);
+    else
+        http_send_error(&r, 404, "not_found", "No such path");
     log_request(&r, &t0);
     return r.code;
 }
@@ -403,6 +436,10 @@ int http_error_callback(struct mg_connection *conn, int code, const char *msg)
     case 413: error = "payload_too_large"; message = "Request too large"; break;
     case 414: error = "uri_too_long"; message = "URI too long"; break;
     case 431: error = "headers_too_large"; message = "Request headers too large"; break;
+    case 505: /* "HTTP/1.1x" is malformed, not a server fault: a 4xx */
+        code = 400;
+        message = "Malformed or unsupported HTTP version";
+        break;
     default:
         if (code >= 500) {
             error = "internal_error";

@@ -169,26 +169,92 @@ static bool is_hex(char ch)
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
+#define JSON_DEPTH_MAX 32 /* our bodies are 1 deep; cJSON recurses per level */
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+/* Length of the RFC 8259 number at s[0..n), or 0 when it is not one
+ * (cJSON also takes "01", "1." and "-"). */
+static size_t number_len(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i < n && s[i] == '0')
+        i++;
+    else if (i < n && s[i] >= '1' && s[i] <= '9')
+        while (i < n && is_digit(s[i]))
+            i++;
+    else
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t start = ++i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t start = i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        if (i == start)
+            return 0;
+    }
+    if (i < n && (is_digit(s[i]) || s[i] == '.'))
+        return 0; /* "01": a digit after a leading zero */
+    return i;
+}
+
 /*
- * What cJSON lets through but RFC 8259 does not, or what would cut a string
- * short: a control character (U+0000..U+001F, NUL included) raw inside a
- * string, an escape other than \" \\ \/ \b \f \n \r \t \uXXXX (cJSON reads
- * "\uZZZZ" as U+0000 and ends the string there), or \u0000 itself. Tracks
- * string state with escapes. True when the text is clean.
+ * What cJSON lets through but RFC 8259 does not, or what would hurt us:
+ * - a control character (U+0000..U+001F, NUL included) raw inside a string;
+ * - an escape other than \" \\ \/ \b \f \n \r \t \uXXXX (cJSON reads
+ *   "\uZZZZ" as U+0000 and ends the string there), or \u0000 itself;
+ * - a number outside RFC 8259's grammar ("01", "1.", "-");
+ * - nesting deeper than JSON_DEPTH_MAX (cJSON recurses once per level: deep
+ *   input overflows a worker thread's stack long before its own limit).
+ * True when the text is clean; *why says what is wrong otherwise.
  */
-static bool strings_clean(const char *s, size_t n)
+static bool json_lint(const char *s, size_t n, const char **why)
 {
     bool in_string = false;
+    int depth = 0;
+    *why = "the body is not valid JSON";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch == 0)
+        if (ch == 0) {
+            *why = "the body contains a NUL character";
             return false;
+        }
         if (!in_string) {
-            in_string = ch == '"';
+            if (ch == '"') {
+                in_string = true;
+            } else if (ch == '[' || ch == '{') {
+                if (++depth > JSON_DEPTH_MAX) {
+                    *why = "the body is nested too deeply";
+                    return false;
+                }
+            } else if (ch == ']' || ch == '}') {
+                depth--;
+            } else if (ch == '-' || is_digit((char)ch)) {
+                size_t len = number_len(s + i, n - i);
+                if (len == 0)
+                    return false;
+                i += len - 1;
+            }
             continue;
         }
-        if (ch < 0x20)
+        if (ch < 0x20) {
+            *why = "the body has a raw control character inside a string";
             return false;
+        }
         if (ch == '"') {
             in_string = false;
         } else if (ch == '\\') {
@@ -197,10 +263,17 @@ static bool strings_clean(const char *s, size_t n)
             char e = s[++i];
             if (e == 'u') {
                 if (i + 4 >= n || !is_hex(s[i + 1]) || !is_hex(s[i + 2]) || !is_hex(s[i + 3]) ||
-                    !is_hex(s[i + 4]) || memcmp(s + i + 1, "0000", 4) == 0)
+                    !is_hex(s[i + 4])) {
+                    *why = "the body has a \\u escape without four hex digits";
                     return false;
+                }
+                if (memcmp(s + i + 1, "0000", 4) == 0) {
+                    *why = "the body contains a NUL character";
+                    return false;
+                }
                 i += 4;
             } else if (e == '\0' || !strchr("\"\\/bfnrt", e)) {
+                *why = "the body has an escape JSON does not allow";
                 return false;
             }
         }
@@ -225,10 +298,8 @@ static bool has_duplicate_keys(const cJSON *node)
 status jsonio_parse_object(const char *body, size_t len, cJSON **out, const char **why)
 {
     *out = NULL;
-    if (!strings_clean(body, len)) {
-        *why = "the body contains a NUL or a raw control character in a string";
+    if (!json_lint(body, len, why))
         return ST_INVALID;
-    }
     if (!utf8_valid(body, len)) {
         *why = "the body is not valid UTF-8";
         return ST_INVALID;

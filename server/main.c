@@ -150,6 +150,7 @@ int main(int argc, char **argv)
         "max_request_size", "16384",
         "enable_directory_listing", "no",
         "tcp_nodelay", "1",
+        "decode_url", "no", /* see path_is_clean() in http.c */
         NULL,
     };
     struct mg_callbacks cb;

@@ -598,13 +598,66 @@ static void test_parse_moderate_nesting(void **state)
         size_t n;
         char *body = nested_body(nest_shapes[i].prefix, nest_shapes[i].open,
                                  nest_shapes[i].middle, nest_shapes[i].close,
-                                 nest_shapes[i].suffix, 50, &n);
+                                 nest_shapes[i].suffix, 15, &n); /* at most 31 levels */
         cJSON *obj = NULL;
         const char *why = NULL;
         status st = jsonio_parse_object(body, n, &obj, &why);
         free(body);
         if (st != ST_OK)
             fail_msg("shape %zu: refused: %s", i, why ? why : "(no reason)");
+        cJSON_Delete(obj);
+    }
+}
+
+/* More than 32 levels is refused before cJSON recurses (a worker thread's
+ * stack overflowed at about 900 levels: an abuse-test finding). */
+static void test_parse_depth_limit(void **state)
+{
+    (void)state;
+    for (size_t i = 1; i < N_ELEMS(nest_shapes); i++) {
+        size_t n;
+        char *body = nested_body(nest_shapes[i].prefix, nest_shapes[i].open,
+                                 nest_shapes[i].middle, nest_shapes[i].close,
+                                 nest_shapes[i].suffix, 40, &n);
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = jsonio_parse_object(body, n, &obj, &why);
+        free(body);
+        assert_int_equal(st, ST_INVALID);
+        assert_null(obj);
+        assert_non_null(why);
+        assert_non_null(strstr(why, "nested"));
+    }
+}
+
+/* Numbers outside RFC 8259's grammar, which cJSON's strtod accepts. */
+static void test_parse_number_grammar(void **state)
+{
+    static const struct {
+        const char *s;
+        size_t n;
+        status want;
+    } cases[] = {
+        {BYTES("{\"q\":01}"), ST_INVALID},
+        {BYTES("{\"q\":1.}"), ST_INVALID},
+        {BYTES("{\"q\":-}"), ST_INVALID},
+        {BYTES("{\"q\":.5}"), ST_INVALID},
+        {BYTES("{\"q\":1e}"), ST_INVALID},
+        {BYTES("{\"q\":-01.5}"), ST_INVALID},
+        {BYTES("{\"q\":0}"), ST_OK},
+        {BYTES("{\"q\":-0.5}"), ST_OK},
+        {BYTES("{\"q\":10.25}"), ST_OK},
+        {BYTES("{\"q\":1e400}"), ST_OK}, /* grammatical; jsonio_price refuses it */
+        {BYTES("{\"q\":[1,2.5E-3,-7]}"), ST_OK},
+        {BYTES("{\"q\":\"01 1. -\"}"), ST_OK}, /* inside a string: text */
+    };
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        cJSON *obj = NULL;
+        const char *why = NULL;
+        status st = jsonio_parse_object(cases[i].s, cases[i].n, &obj, &why);
+        if (st != cases[i].want)
+            fail_msg("%s: got status %d, want %d", cases[i].s, (int)st, (int)cases[i].want);
         cJSON_Delete(obj);
     }
 }
@@ -885,6 +938,8 @@ int main(void)
         cmocka_unit_test(test_parse_bad_escapes),
         cmocka_unit_test(test_parse_deep_nesting),
         cmocka_unit_test(test_parse_moderate_nesting),
+        cmocka_unit_test(test_parse_depth_limit),
+        cmocka_unit_test(test_parse_number_grammar),
         cmocka_unit_test(test_price_accepted),
         cmocka_unit_test(test_price_rejected),
         cmocka_unit_test(test_price_infinity),
