@@ -146,7 +146,7 @@ int main(int argc, char **argv)
         "num_threads", threads,
         "enable_keep_alive", "yes",
         "keep_alive_timeout_ms", "5000",
-        "request_timeout_ms", "10000",
+        "request_timeout_ms", "5000", /* a stalled body read gives up after 2 of these */
         "max_request_size", "16384",
         "enable_directory_listing", "no",
         "tcp_nodelay", "1",
