@@ -38,7 +38,7 @@ static const char SQL_PASSWORD_FAILED[] =
 static const char SQL_OPEN_CHALLENGE[] =
     "UPDATE users SET"
     " failed_logins = IF(failed_logins > 0, failed_logins - 1, 0),"
-    " challenge_expires = UNIX_TIMESTAMP() + ?, challenge_failures = 0,"
+    " challenge_expires = UNIX_TIMESTAMP() + ?,"
     " password_hash = IFNULL(?, password_hash)"
     " WHERE id = ?";
 
@@ -48,7 +48,7 @@ static const char SQL_CODE_FAILED[] =
     "   AND locked_until IS NULL, UNIX_TIMESTAMP() + ?, locked_until),"
     " failed_logins = IF(challenge_failures + 1 >= ?, failed_logins + 1, failed_logins),"
     " challenge_expires = IF(challenge_failures + 1 >= ?, NULL, challenge_expires),"
-    " challenge_failures = challenge_failures + 1"
+    " challenge_failures = IF(challenge_failures + 1 >= ?, 0, challenge_failures + 1)"
     " WHERE id = ? AND challenge_expires > UNIX_TIMESTAMP()";
 
 static const char SQL_COMPLETE[] =
@@ -167,13 +167,14 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
                          unsigned lock_seconds)
 {
     int64_t mc = max_code_failures, mf = max_failures, lock = lock_seconds;
-    MYSQL_BIND p[6];
+    MYSQL_BIND p[7];
     db_bind_i64(&p[0], &mc);
     db_bind_i64(&p[1], &mf);
     db_bind_i64(&p[2], &lock);
     db_bind_i64(&p[3], &mc);
     db_bind_i64(&p[4], &mc);
-    db_bind_u64(&p[5], &id);
+    db_bind_i64(&p[5], &mc);
+    db_bind_u64(&p[6], &id);
     return db_exec(SQL_CODE_FAILED, p, NULL, NULL);
 }
 

@@ -52,12 +52,16 @@ status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_s
  * The reserved attempt succeeded: give the attempt back (a right password
  * does not reset the count), open a challenge good for `challenge_seconds`
  * (replacing any older one) and, when `new_hash` is not NULL, store it.
+ * Wrong codes so far are kept: a new challenge does not reset them, or a
+ * holder of the password could guess codes forever, four at a time.
  */
 status users_open_challenge(uint64_t id, unsigned challenge_seconds, const char *new_hash);
 
 /*
- * A wrong code against the open challenge: the `max_code_failures`th closes
- * the challenge and counts as one login failure (locking at `max_failures`).
+ * A wrong code against the open challenge. Wrong codes add up across
+ * challenges until a login completes; every `max_code_failures`th closes the
+ * challenge, counts as one login failure (locking at `max_failures`) and
+ * starts the wrong-code count again.
  */
 status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_failures,
                          unsigned lock_seconds);

@@ -379,6 +379,10 @@ void route_verify_2fa(request *r)
         goto out;
     const config *cfg = r->cfg;
     status st = users_find(c.username, &u);
+    if (st == ST_OK && u.lock_remaining > 0) {
+        send_locked(r, u.lock_remaining); /* the lock covers the whole login */
+        goto out;
+    }
     if (st == ST_OK && !u.challenge_open)
         st = ST_NOT_FOUND;
     if (st == ST_NOT_FOUND) {

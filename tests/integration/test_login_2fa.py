@@ -145,15 +145,27 @@ class LoginTests(ServerTestCase):
         self.verify_ok(username, totp_now(secret))
         self.assertEqual(self.user_value(username, "failed_logins"), "0")
 
-    def test_new_password_login_replaces_the_challenge(self):
+    def test_new_password_login_replaces_the_challenge_but_keeps_wrong_codes(self):
+        # Wrong codes add up across challenges until a login completes: else a
+        # holder of the password could guess four codes per login, forever.
         username, password = self.signup()
         secret = self.login_secret(username, password)
         for _ in range(4):
             self.assertError(self.verify(username, wrong_code(secret)), 401, "invalid_code")
         self.login_secret(username, password)
+        self.assertEqual(self.user_value(username, "challenge_failures"), "4")
+        self.assertEqual(self.user_value(username, "failed_logins"), "0")
+        # the fifth wrong code in all closes the new challenge and counts a failure
+        self.assertError(self.verify(username, wrong_code(secret)), 401, "invalid_code")
+        self.assertEqual(self.user_value(username, "failed_logins"), "1")
         self.assertEqual(self.user_value(username, "challenge_failures"), "0")
+        self.assertError(self.verify(username, totp_now(secret)), 401, "login_required")
+        # a new challenge starts a new round of five; a right code completes it
+        self.login_secret(username, password)
         self.assertError(self.verify(username, wrong_code(secret)), 401, "invalid_code")
         self.verify_ok(username, totp_now(secret))
+        self.assertEqual(self.user_value(username, "challenge_failures"), "0")
+        self.assertEqual(self.user_value(username, "failed_logins"), "0")
 
     def test_right_code_returns_token_and_confirms_2fa(self):
         username, password = self.signup()

@@ -63,8 +63,24 @@ class ThrottleTests(ThrottleMixin, ServerTestCase):
         self.db.sql("UPDATE users SET challenge_expires = NULL WHERE username = "
                     + sql_str(username))
         self.assertLocked(username, password)
-        self.assertError(self.verify(username, hotp(secret, current_step())), 401,
-                         "login_required")
+        self.assertEqual(self.db.scalar(
+            "SELECT challenge_expires IS NULL FROM users WHERE username = "
+            + sql_str(username)), "1")
+        # and /verify-2fa is locked as well: the lock covers the whole login
+        r = self.verify(username, hotp(secret, current_step()))
+        self.assertError(r, 429, "too_many_attempts")
+        self.assertRegex(r.header("Retry-After") or "", r"^[0-9]+$")
+
+    def test_challenge_opened_before_the_lock_cannot_be_used_during_it(self):
+        username, password = self.signup()
+        secret = self.login_secret(username, password)   # an open challenge
+        for _ in range(3):
+            self.wrong_password(username)
+        r = self.verify(username, hotp(secret, current_step()))
+        self.assertError(r, 429, "too_many_attempts")
+        self.assertEqual(self.user_value(username, "totp_enrolled"), "0")
+        time.sleep(3.2)   # the lock passes; the challenge (300 s) is still open
+        self.verify_ok(username, hotp(secret, current_step()))
 
     def test_right_password_does_not_reset_the_count(self):
         username, password = self.signup()
