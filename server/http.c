@@ -22,6 +22,11 @@ static atomic_bool g_draining;
 
 /* ---- responses ---- */
 
+static bool is_head(const request *r)
+{
+    return strcmp(r->method, "HEAD") == 0;
+}
+
 static const char COMMON_HEADERS[] =
     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
 
@@ -37,7 +42,7 @@ void http_send(request *r, int code, const char *content_type, const void *body,
     if (headers)
         mg_response_header_add_lines(r->conn, headers);
     mg_response_header_send(r->conn);
-    if (len && strcmp(r->method, "HEAD") != 0)
+    if (len && !is_head(r))
         mg_write(r->conn, body, len);
     r->code = code;
     r->sent = true;
@@ -143,14 +148,15 @@ void http_stream_begin(request *r, int code, const char *headers)
 
 bool http_stream_chunk(request *r, const char *data, size_t len)
 {
-    if (len == 0)
+    if (len == 0 || is_head(r))
         return true;
     return mg_send_chunk(r->conn, data, (unsigned)len) > 0;
 }
 
 void http_stream_end(request *r)
 {
-    mg_send_chunk(r->conn, "", 0);
+    if (!is_head(r))
+        mg_send_chunk(r->conn, "", 0);
 }
 
 /* ---- requests ---- */
@@ -358,9 +364,11 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     request r;
     request_init(&r, conn);
 
+    /* HEAD is GET without the body (http_send and the stream skip it). */
+    const char *want = strcmp(r.method, "HEAD") == 0 ? "GET" : r.method;
     const route_method *m = NULL;
     for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++)
-        if (strcmp(rt->methods[i].method, r.method) == 0)
+        if (strcmp(rt->methods[i].method, want) == 0)
             m = &rt->methods[i];
     if (atomic_load(&g_draining)) {
         send_error_h(&r, 503, "shutting_down", "The server is stopping; try again",
@@ -415,8 +423,9 @@ void http_register(struct mg_context *ctx, route *routes, const config *cfg)
         size_t off = 0;
         rt->allow[0] = '\0';
         for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++) {
-            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s", i ? ", " : "",
-                             rt->methods[i].method);
+            const char *name = rt->methods[i].method;
+            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s%s", i ? ", " : "",
+                             name, strcmp(name, "GET") == 0 ? ", HEAD" : "");
             if (n > 0 && (size_t)n < sizeof rt->allow - off)
                 off += (size_t)n;
         }

@@ -62,6 +62,18 @@ class RoutingAndLogTests(ServerTestCase):
                 self.assertAllow(r, must, must_not)
         self.assertEqual(self.db.count("users"), before)
 
+    def test_head_is_get_without_a_body(self):
+        for path in ("/healthz", "/readyz", "/openapi.yaml"):
+            with self.subTest(path=path):
+                get = self.req("GET", path)
+                head = self.req("HEAD", path)
+                self.assertEqual(head.status, get.status)
+                self.assertEqual(head.body, b"")
+                self.assertEqual(head.header("Content-Length"), get.header("Content-Length"))
+                self.assertEqual(head.header("Content-Type"), get.header("Content-Type"))
+        r = self.req("POST", "/healthz", headers={"Content-Type": "application/json"}, body="{}")
+        self.assertAllow(r, {"GET", "HEAD"}, {"POST"})
+
     def log_lines_with(self, needle, timeout=3.0):
         found = []
 
