@@ -38,6 +38,11 @@ case "$1" in
   test) wanted=("${TEST_PACKAGES[@]}") ;;
   *)    usage ;;
 esac
+# npm (newman, Redocly CLI, Ajv for the e2e tests): NodeSource's nodejs bundles
+# it, Debian's nodejs does not (Debian's package npm). Ask for it only when missing.
+if [[ "$1" == test ]] && ! command -v npm >/dev/null 2>&1; then
+  wanted+=(npm)
+fi
 
 missing_packages() {
   local p status

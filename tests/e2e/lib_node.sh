@@ -1,0 +1,127 @@
+# Sourced by e2e tests (those that use the npm tools newman, Redocly CLI and Ajv,
+# and test_demo.sh):
+# not a test itself (CTest runs tests/e2e/test_*.sh only).
+#
+#   e2e_init NAME                 checks the environment, makes $TMP, sets the EXIT trap
+#   e2e_node_modules              `npm ci` when node_modules is missing or stale
+#   e2e_make_db                   a fresh database $DB on the test MariaDB
+#   e2e_start_server URL [VAR=VALUE...]  starts $IT_SERVER_BIN on a free port: $PORT, $BASE, $SERVER_PID
+#   e2e_stop_server               SIGTERM, waits, checks the exit status is 0
+#   e2e_bg CMD...                 starts a helper process that the EXIT trap stops
+#
+# Environment (from CTest): IT_SERVER_BIN, IT_MYSQL_SOCKET, IT_MYSQL_PORT.
+
+E2E_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+E2E_JWT_KEY="e2e-node-key:0123456789abcdefghijklmno"   # 40 bytes
+E2E_PY=/usr/bin/python3
+
+fail() { echo "$E2E_NAME: FAIL: $*" >&2; exit 1; }
+step() { echo "$E2E_NAME: $*"; }
+
+sqlroot() { mariadb --no-defaults --socket="$IT_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
+
+e2e_init() {
+  E2E_NAME=$1
+  [[ -n "${IT_SERVER_BIN:-}" ]] || fail "IT_SERVER_BIN is not set (path of the built integrity-server)"
+  [[ -n "${IT_MYSQL_SOCKET:-}" ]] || fail "IT_MYSQL_SOCKET is not set (socket of the test MariaDB)"
+  [[ -x "$IT_SERVER_BIN" ]] || fail "IT_SERVER_BIN=$IT_SERVER_BIN is not executable"
+  local tool
+  for tool in curl mariadb "$E2E_PY"; do
+    command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps.sh test installs it)"
+  done
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/e2e-$E2E_NAME.XXXXXX")"
+  DB="e2e_${E2E_NAME}_$$_$RANDOM"
+  DB_MADE=0
+  SERVER_PID=
+  E2E_BG_PIDS=()
+  trap e2e_cleanup EXIT
+}
+
+e2e_cleanup() {
+  local rc=$? pid
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  for pid in "${E2E_BG_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $rc -ne 0 && -f "$TMP/server.log" ]]; then
+    echo "$E2E_NAME: --- server log (tail) ---" >&2
+    tail -n 40 "$TMP/server.log" >&2 || true
+  fi
+  if [[ $DB_MADE == 1 ]]; then sqlroot "DROP DATABASE IF EXISTS \`$DB\`" || true; fi
+  rm -rf "$TMP"
+  exit "$rc"
+}
+
+# node_modules is what `npm ci` makes from the committed package-lock.json.
+# It is reinstalled when the lock file (or the Node.js version) changed since:
+# node_modules/.lock-hash keeps the hash of both. A lock serialises the tests
+# that CTest runs in parallel.
+e2e_node_modules() {
+  local want have= tool
+  for tool in node npm; do
+    command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps.sh test installs it)"
+  done
+  want="$( { sha256sum "$E2E_ROOT/package-lock.json" | cut -d' ' -f1; node --version; } | sha256sum | cut -d' ' -f1)"
+  mkdir -p "$E2E_ROOT/.run"
+  exec 9>"$E2E_ROOT/.run/npm-ci.lock"
+  flock -w 600 9 || fail "could not lock .run/npm-ci.lock"
+  [[ -f "$E2E_ROOT/node_modules/.lock-hash" ]] && have="$(cat "$E2E_ROOT/node_modules/.lock-hash")"
+  if [[ "$have" != "$want" ]]; then
+    step "npm ci (node_modules missing or older than package-lock.json)"
+    (cd "$E2E_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$TMP/npm-ci.log" 2>&1 \
+      || { cat "$TMP/npm-ci.log" >&2; flock -u 9; fail "npm ci failed (the npm registry must be reachable)"; }
+    echo "$want" >"$E2E_ROOT/node_modules/.lock-hash"
+  fi
+  flock -u 9
+  exec 9>&-
+}
+
+e2e_make_db() {
+  sqlroot "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+  DB_MADE=1
+}
+
+e2e_free_port() {
+  "$E2E_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+e2e_start_server() {
+  local url=$1
+  shift
+  PORT="$(e2e_free_port)"
+  BASE="http://127.0.0.1:$PORT"
+  step "starting $IT_SERVER_BIN on port $PORT (database $DB)"
+  env -i PATH="$PATH" ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
+    ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
+    DATABASE_URL="$url" HOST=127.0.0.1 PORT="$PORT" JWT_SECRET_KEY="$E2E_JWT_KEY" \
+    BCRYPT_COST=4 "$@" "$IT_SERVER_BIN" >"$TMP/server.log" 2>&1 &
+  SERVER_PID=$!
+  local _
+  for _ in $(seq 1 200); do   # 20 s
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited during start-up"
+    if curl -fsS --max-time 2 -o /dev/null "$BASE/readyz" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  fail "server did not become ready within 20 s"
+}
+
+e2e_stop_server() {
+  local rc=0 _
+  kill -TERM "$SERVER_PID"
+  for _ in $(seq 1 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$SERVER_PID" 2>/dev/null && fail "server still running 15 s after SIGTERM"
+  wait "$SERVER_PID" || rc=$?
+  SERVER_PID=
+  [[ $rc -eq 0 ]] || fail "server exited with status $rc after SIGTERM"
+}
+
+e2e_bg() {
+  "$@" &
+  E2E_BG_PIDS+=($!)
+}
