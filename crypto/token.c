@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -175,6 +176,16 @@ out:
     return st;
 }
 
+/* True when a name appears twice in the claims object. */
+static bool has_repeated_claim(const cJSON *claims)
+{
+    for (const cJSON *a = claims->child; a; a = a->next)
+        for (const cJSON *b = a->next; b; b = b->next)
+            if (a->string && b->string && strcmp(a->string, b->string) == 0)
+                return true;
+    return false;
+}
+
 /*
  * Check the payload claims of a token whose header and signature already
  * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
@@ -192,6 +203,11 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
 
     if (!cJSON_IsNumber(exp) || (nbf != NULL && !cJSON_IsNumber(nbf)) ||
         (iat != NULL && !cJSON_IsNumber(iat)))
+        return TOKEN_MALFORMED;
+    /* 1e400 reads as infinity: a token that never expires. Refuse it, and a
+     * claim given twice (cJSON keeps the first, PyJWT the last). */
+    if (!isfinite(exp->valuedouble) || (nbf && !isfinite(nbf->valuedouble)) ||
+        (iat && !isfinite(iat->valuedouble)) || has_repeated_claim(claims))
         return TOKEN_MALFORMED;
     if (!(exp->valuedouble > (double)now))
         return TOKEN_EXPIRED;

@@ -20,7 +20,7 @@ static void field_error(cJSON **fields, const char *field, const char *why)
 {
     if (!*fields)
         *fields = cJSON_CreateObject();
-    if (*fields && !cJSON_HasObjectItem(*fields, field))
+    if (*fields && !cJSON_GetObjectItemCaseSensitive(*fields, field))
         cJSON_AddStringToObject(*fields, field, why);
 }
 

@@ -622,6 +622,23 @@ static void test_exp_missing_or_not_number(void **state)
                      TOKEN_OK);
 }
 
+/* exp 1e400 reads as infinity (a token that never expires); a claim given
+ * twice is ambiguous (cJSON keeps the first, PyJWT the last): both refused. */
+static void test_infinite_or_repeated_claims(void **state)
+{
+    (void)state;
+    assert_int_equal(check_payload("{\"sub\":\"u\",\"exp\":1e400,\"type\":\"access\"}"),
+                     TOKEN_MALFORMED);
+    assert_int_equal(
+        check_payload("{\"sub\":\"u\",\"exp\":4102444800,\"nbf\":-1e400,\"type\":\"access\"}"),
+        TOKEN_MALFORMED);
+    assert_int_equal(check_payload("{\"sub\":\"admin\",\"sub\":\"u\",\"exp\":4102444800,"
+                                   "\"type\":\"access\"}"),
+                     TOKEN_MALFORMED);
+    assert_int_equal(check_payload("{\"sub\":\"u\",\"exp\":4102444800,\"type\":\"access\"}"),
+                     TOKEN_OK);
+}
+
 static void test_nbf_in_future(void **state)
 {
     char payload[512];
@@ -893,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_issue_bad_args),
         cmocka_unit_test(test_pyjwt_token_accepted),
         cmocka_unit_test(test_alg_none),
+        cmocka_unit_test(test_infinite_or_repeated_claims),
         cmocka_unit_test(test_alg_hs384_same_key),
         cmocka_unit_test(test_alg_hs512_same_key),
         cmocka_unit_test(test_alg_hs512_libjwt),
