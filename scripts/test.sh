@@ -4,8 +4,8 @@
 # build and test two flavours:
 #   build/       RelWithDebInfo: unit, valgrind, integration, e2e tests
 #   build-asan/  Debug + ASan/UBSan: the same minus the valgrind label
-# Both run even if the first fails; the exit status is non-zero if any step
-# failed.
+# then the libFuzzer targets, 30 seconds each (scripts/fuzz.sh, build-fuzz/).
+# All run even if one fails; the exit status is non-zero if any step failed.
 #
 # Environment: TEST_JOBS (ctest -j, default 2), BUILD_JOBS (default nproc),
 # TEST_DB_KEEP=1 keeps the test database's data between runs (default: fresh).
@@ -112,10 +112,31 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   run_flavour asan asan build-asan -LE valgrind
 
+# The fuzz targets count like tests ("fuzz: 8 passed, 0 failed"), two at a time.
+echo
+echo "test: ===== fuzz: build-fuzz ====="
+rc=0
+FUZZ_JOBS="${FUZZ_JOBS:-2}" scripts/fuzz.sh 30 2>&1 | tee "$LOG_DIR/fuzz.log" || rc=$?
+fuzz_line="$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed$' "$LOG_DIR/fuzz.log" | tail -n 1 || true)"
+if [[ $fuzz_line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+  fuzz_passed=${BASH_REMATCH[1]} fuzz_failed=${BASH_REMATCH[2]}
+else
+  fuzz_passed=0 fuzz_failed=1
+fi
+if [[ $rc -ne 0 && $fuzz_failed -eq 0 ]]; then fuzz_failed=1; fi
+total_passed=$((total_passed + fuzz_passed))
+total_failed=$((total_failed + fuzz_failed))
+if [[ $rc -ne 0 ]]; then
+  failed_any=1
+  SUMMARY+=("fuzz: FAILED ($fuzz_failed of $((fuzz_passed + fuzz_failed)) targets, exit $rc)")
+else
+  SUMMARY+=("fuzz: ok ($fuzz_passed/$fuzz_passed targets, 30s each)")
+fi
+
 echo
 for s in "${SUMMARY[@]}"; do echo "test: $s"; done
 if [[ $failed_any -ne 0 ]]; then
-  echo "test: FAILED (ctest logs in $LOG_DIR/)"
+  echo "test: FAILED (ctest and fuzz logs in $LOG_DIR/)"
 else
   echo "test: all passed"
 fi
