@@ -42,6 +42,9 @@ static const char SQL_OPEN_CHALLENGE[] =
     " password_hash = IFNULL(?, password_hash)"
     " WHERE id = ?";
 
+static const char SQL_RELEASE[] =
+    "UPDATE users SET failed_logins = IF(failed_logins > 0, failed_logins - 1, 0) WHERE id = ?";
+
 static const char SQL_CODE_FAILED[] =
     "UPDATE users SET"
     " locked_until = IF(challenge_failures + 1 >= ? AND failed_logins + 1 >= ?"
@@ -213,4 +216,11 @@ status users_any_sealed_secret(char *out, size_t cap)
     st = db_fetch(s, r);
     db_done(s);
     return st;
+}
+
+status users_release_attempt(uint64_t id)
+{
+    MYSQL_BIND p[1];
+    db_bind_u64(&p[0], &id);
+    return db_exec(SQL_RELEASE, p, NULL, NULL);
 }

@@ -48,6 +48,9 @@ status users_reserve_attempt(uint64_t id, unsigned max_failures, int64_t *retry_
  * count has reached `max_failures`. */
 status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_seconds);
 
+/* Give back a reserved attempt whose password was never checked. */
+status users_release_attempt(uint64_t id);
+
 /*
  * The reserved attempt succeeded: give the attempt back (a right password
  * does not reset the count), open a challenge good for `challenge_seconds`

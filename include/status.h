@@ -16,6 +16,7 @@ typedef enum status {
     ST_LOCKED,        /* throttled */
     ST_PRECONDITION,  /* version / If-Match mismatch */
     ST_UNAVAILABLE,   /* database unreachable or timed out */
+    ST_BUSY,          /* too much CPU-bound work queued (bcrypt): try again */
     ST_NOMEM,         /* allocation failed */
     ST_INTERNAL       /* a bug or an unexpected library failure */
 } status;

@@ -116,10 +116,13 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
         return st;
     c->port = (unsigned)v;
 
+    /* CivetWeb gives each connection a worker for as long as it is kept
+     * alive, so the pool must outnumber the clients' connections; an idle
+     * worker costs little (its MySQL connection opens on first use). */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned long def_threads = (unsigned long)(cores > 0 ? cores : 1) * 8;
-    if (def_threads < 16)
-        def_threads = 16;
+    unsigned long def_threads = (unsigned long)(cores > 0 ? cores : 1) * 32;
+    if (def_threads < 64)
+        def_threads = 64;
     if ((st = get_uint(get, "THREADS", def_threads, 1, 1024, &v, why, why_cap)))
         return st;
     c->threads = (unsigned)v;
@@ -195,7 +198,7 @@ void config_usage(FILE *out)
           "                           APP_ENV=development, which makes a random one)\n"
           "  APP_ENV                  'development' allows running without JWT_SECRET_KEY\n"
           "  HOST, PORT               listen address, default 127.0.0.1 and 5000\n"
-          "  THREADS                  HTTP worker threads, default 8 per core (at least 16)\n"
+          "  THREADS                  HTTP worker threads, default 32 per core (at least 64)\n"
           "  BCRYPT_COST              bcrypt cost, default 12\n"
           "  JWT_EXPIRES_SECONDS      access-token lifetime, default 3600\n"
           "  TOTP_ISSUER              issuer shown in the authenticator app, default\n"

@@ -1,6 +1,7 @@
 /*
  * http.c - HTTP glue on CivetWeb (see http.h).
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "server/http.h"
 
 #include <civetweb.h>
@@ -27,25 +28,107 @@ static bool is_head(const request *r)
     return strcmp(r->method, "HEAD") == 0;
 }
 
+/* Sent on every response: no caching of anything (tokens, codes, QR...),
+ * no MIME sniffing. */
 static const char COMMON_HEADERS[] =
     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+
+/* Reason phrases of the statuses we send (CivetWeb misspells 422's). */
+static const char *reason(int code)
+{
+    switch (code) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return code < 500 ? "Client Error" : "Internal Server Error";
+    }
+}
+
+/* The Date header's value, formatted once a second per thread. */
+static const char *http_date(void)
+{
+    static _Thread_local time_t last;
+    static _Thread_local char buf[40];
+    time_t now = time(NULL);
+    if (now != last) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        last = now;
+    }
+    return buf;
+}
+
+/* HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only
+ * when it asks for keep-alive; a body we did not read closes it. */
+static bool keep_alive(const request *r)
+{
+    if (r->close)
+        return false;
+    const char *c = mg_get_header(r->conn, "Connection");
+    if (c && strcasestr(c, "close"))
+        return false;
+    if (c && strcasestr(c, "keep-alive"))
+        return true;
+    const struct mg_request_info *ri = mg_get_request_info(r->conn);
+    return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+}
+
+/*
+ * Write the status line and headers (`framing` is Content-Length or
+ * Transfer-Encoding) followed by up to `len` bytes of body in as few write
+ * calls as possible: CivetWeb's mg_response_header_* API sends every header
+ * line in its own send() (nine per response, each its own TCP segment).
+ */
+static void send_head_and_body(request *r, int code, const char *content_type,
+                               const char *framing, const char *headers, const void *body,
+                               size_t len)
+{
+    char head[1024];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s\r\n%sDate: %s\r\n"
+                     "Connection: %s\r\n%s\r\n",
+                     code, reason(code), content_type, framing, COMMON_HEADERS, http_date(),
+                     keep_alive(r) ? "keep-alive" : "close", headers ? headers : "");
+    if (n < 0 || (size_t)n >= sizeof head) { /* cannot happen with our headers */
+        r->close = true;
+        n = snprintf(head, sizeof head,
+                     "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                     "Connection: close\r\n\r\n");
+        len = 0;
+    }
+    if (is_head(r))
+        len = 0;
+    char one[8192];
+    if ((size_t)n + len <= sizeof one) {
+        memcpy(one, head, (size_t)n);
+        if (len)
+            memcpy(one + n, body, len);
+        mg_write(r->conn, one, (size_t)n + len);
+    } else {
+        mg_write(r->conn, head, (size_t)n);
+        mg_write(r->conn, body, len);
+    }
+    r->code = code;
+    r->sent = true;
+}
 
 void http_send(request *r, int code, const char *content_type, const void *body, size_t len,
                const char *headers)
 {
-    char clen[24];
-    snprintf(clen, sizeof clen, "%zu", len);
-    mg_response_header_start(r->conn, code);
-    mg_response_header_add(r->conn, "Content-Type", content_type, -1);
-    mg_response_header_add(r->conn, "Content-Length", clen, -1);
-    mg_response_header_add_lines(r->conn, COMMON_HEADERS);
-    if (headers)
-        mg_response_header_add_lines(r->conn, headers);
-    mg_response_header_send(r->conn);
-    if (len && !is_head(r))
-        mg_write(r->conn, body, len);
-    r->code = code;
-    r->sent = true;
+    char framing[48];
+    snprintf(framing, sizeof framing, "Content-Length: %zu", len);
+    send_head_and_body(r, code, content_type, framing, headers, body, len);
 }
 
 void http_send_json(request *r, int code, const strbuf *body, const char *headers)
@@ -108,6 +191,10 @@ void http_send_status(request *r, status st)
         send_error_h(r, 503, "database_unavailable",
                      "The database is unavailable; try again shortly", "Retry-After: 1\r\n");
         return;
+    case ST_BUSY:
+        send_error_h(r, 503, "server_busy", "Too many logins at once; try again shortly",
+                     "Retry-After: 1\r\n");
+        return;
     case ST_NOMEM:
     case ST_INTERNAL:
     case ST_OK:
@@ -135,15 +222,8 @@ void http_send_validation(request *r, cJSON *fields)
 
 void http_stream_begin(request *r, int code, const char *headers)
 {
-    mg_response_header_start(r->conn, code);
-    mg_response_header_add(r->conn, "Content-Type", "application/json", -1);
-    mg_response_header_add(r->conn, "Transfer-Encoding", "chunked", -1);
-    mg_response_header_add_lines(r->conn, COMMON_HEADERS);
-    if (headers)
-        mg_response_header_add_lines(r->conn, headers);
-    mg_response_header_send(r->conn);
-    r->code = code;
-    r->sent = true;
+    send_head_and_body(r, code, "application/json", "Transfer-Encoding: chunked", headers, NULL,
+                       0);
 }
 
 bool http_stream_chunk(request *r, const char *data, size_t len)
@@ -193,6 +273,7 @@ bool http_json_body(request *r, cJSON **out)
     }
     const struct mg_request_info *ri = mg_get_request_info(r->conn);
     if (ri->content_length > HTTP_BODY_MAX) {
+        r->close = true; /* the body stays unread */
         http_send_error(r, 413, "payload_too_large", "The body is larger than 64 KiB");
         return false;
     }
@@ -209,6 +290,7 @@ bool http_json_body(request *r, cJSON **out)
         len += (size_t)n;
         if (len > HTTP_BODY_MAX) {
             free(buf);
+            r->close = true; /* the rest of the body stays unread */
             http_send_error(r, 413, "payload_too_large", "The body is larger than 64 KiB");
             return false;
         }

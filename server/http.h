@@ -33,6 +33,7 @@ typedef struct request {
     char user[65];          /* token subject on guarded routes */
     int code;               /* the HTTP status code sent, for the log */
     bool sent;
+    bool close;             /* answer with Connection: close (unread body) */
 } request;
 
 typedef void (*route_fn)(request *r);

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +30,20 @@
 /* A hash nobody's password matches, checked for unknown users so that they
  * cost the same bcrypt as known ones (no user enumeration by timing). */
 static char g_dummy_hash[PASSWORD_HASH_LEN + 1];
-/* At most one bcrypt per core at a time: more only adds contention, and the
- * worker threads left over keep serving cheap requests. */
+/* At most one bcrypt per core at a time: more only adds contention. Requests
+ * waiting for a slot hold a worker thread each, so at most half the workers
+ * may wait; past that a login is answered 503 server_busy at once and the
+ * other half of the pool keeps serving everything else. */
 static sem_t g_bcrypt_slots;
+static atomic_int g_bcrypt_queued;
+static int g_bcrypt_queue_max;
 
 status routes_auth_init(const config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (sem_init(&g_bcrypt_slots, 0, (unsigned)(cores > 0 ? cores : 1)) != 0)
         return ST_INTERNAL;
+    g_bcrypt_queue_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;
     unsigned char rnd[24];
     char pw[sizeof rnd * 2 + 1];
     status st = random_bytes(rnd, sizeof rnd);
@@ -55,20 +61,42 @@ void routes_auth_free(void)
     sem_destroy(&g_bcrypt_slots);
 }
 
+/* Take a bcrypt slot, waiting if need be; ST_BUSY when too many wait. */
+static status bcrypt_enter(void)
+{
+    if (atomic_fetch_add(&g_bcrypt_queued, 1) >= g_bcrypt_queue_max) {
+        atomic_fetch_sub(&g_bcrypt_queued, 1);
+        return ST_BUSY;
+    }
+    sem_wait(&g_bcrypt_slots);
+    return ST_OK;
+}
+
+static void bcrypt_leave(void)
+{
+    sem_post(&g_bcrypt_slots);
+    atomic_fetch_sub(&g_bcrypt_queued, 1);
+}
+
 static status hash_gated(const char *pw, size_t len, int cost, char out[PASSWORD_HASH_LEN + 1])
 {
-    sem_wait(&g_bcrypt_slots);
-    status st = password_hash(pw, len, cost, out);
-    sem_post(&g_bcrypt_slots);
+    status st = bcrypt_enter();
+    if (st != ST_OK)
+        return st;
+    st = password_hash(pw, len, cost, out);
+    bcrypt_leave();
     return st;
 }
 
-static bool verify_gated(const char *pw, size_t len, const char *hash)
+/* ST_OK when `pw` matches `hash`, ST_UNAUTHORIZED when not, ST_BUSY. */
+static status verify_gated(const char *pw, size_t len, const char *hash)
 {
-    sem_wait(&g_bcrypt_slots);
+    status st = bcrypt_enter();
+    if (st != ST_OK)
+        return st;
     bool ok = password_verify(pw, len, hash);
-    sem_post(&g_bcrypt_slots);
-    return ok;
+    bcrypt_leave();
+    return ok ? ST_OK : ST_UNAUTHORIZED;
 }
 
 /* ---- the TOTP secret as stored ---- */
@@ -292,8 +320,11 @@ void route_login(request *r)
     const config *cfg = r->cfg;
     status st = users_find(c.username, &u);
     if (st == ST_NOT_FOUND) {
-        (void)verify_gated(c.password, c.password_len, g_dummy_hash);
-        send_invalid_credentials(r);
+        st = verify_gated(c.password, c.password_len, g_dummy_hash);
+        if (st == ST_BUSY)
+            http_send_status(r, st);
+        else
+            send_invalid_credentials(r);
         goto out;
     }
     if (st != ST_OK) {
@@ -310,7 +341,14 @@ void route_login(request *r)
         http_send_status(r, st);
         goto out;
     }
-    if (!verify_gated(c.password, c.password_len, u.password_hash)) {
+    st = verify_gated(c.password, c.password_len, u.password_hash);
+    if (st == ST_BUSY) {
+        /* Not checked: give the reserved attempt back, as for a right one. */
+        (void)users_release_attempt(u.id);
+        http_send_status(r, st);
+        goto out;
+    }
+    if (st != ST_OK) {
         st = users_password_failed(u.id, cfg->login_max_failures, cfg->login_lock_seconds);
         if (st == ST_OK)
             send_invalid_credentials(r);

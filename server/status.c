@@ -14,6 +14,7 @@ const char *status_name(status s)
     case ST_LOCKED: return "locked";
     case ST_PRECONDITION: return "precondition_failed";
     case ST_UNAVAILABLE: return "unavailable";
+    case ST_BUSY: return "busy";
     case ST_NOMEM: return "out_of_memory";
     case ST_INTERNAL: return "internal";
     }

@@ -209,14 +209,8 @@ def chunked_encoding(total, size=65536):
 # 1. Throttling under concurrency
 # --------------------------------------------------------------------------
 
-class ParallelThrottleTests(ServerTestCase):
-    MAX_FAILURES = 5
-    PARALLEL = 20
-    ROUNDS = 5
-    # BCRYPT_COST 10 makes every checked attempt take tens of milliseconds, so
-    # the 20 requests overlap; THREADS 32 lets all of them in at once.
-    server_env = {"LOGIN_MAX_FAILURES": str(MAX_FAILURES), "LOGIN_LOCK_SECONDS": "900",
-                  "BCRYPT_COST": "10", "THREADS": "32"}
+class LoginRaceMixin:
+    """PARALLEL logins for one account, started together behind a barrier."""
 
     def user_value(self, username, column):
         return self.db.scalar(f"SELECT {column} FROM users WHERE username = {sql_str(username)}")
@@ -244,6 +238,16 @@ class ParallelThrottleTests(ServerTestCase):
             t.join(timeout=max(0.1, deadline - time.monotonic()))
         self.assertFalse(any(t.is_alive() for t in threads), "login threads still running")
         return results
+
+
+class ParallelThrottleTests(LoginRaceMixin, ServerTestCase):
+    MAX_FAILURES = 5
+    PARALLEL = 20
+    ROUNDS = 5
+    # BCRYPT_COST 10 makes every checked attempt take tens of milliseconds, so
+    # the 20 requests overlap; THREADS 64 lets all of them in at once.
+    server_env = {"LOGIN_MAX_FAILURES": str(MAX_FAILURES), "LOGIN_LOCK_SECONDS": "900",
+                  "BCRYPT_COST": "10", "THREADS": "64"}
 
     def test_parallel_wrong_passwords_check_at_most_max_failures(self):
         for rnd in range(self.ROUNDS):
@@ -292,6 +296,33 @@ class ParallelThrottleTests(ServerTestCase):
                 self.assertEqual(int(self.user_value(username, "failed_logins")),
                                  self.MAX_FAILURES)
                 self.assertIsNone(self.user_value(username, "challenge_expires"))
+
+
+class BcryptQueueTests(LoginRaceMixin, ServerTestCase):
+    """Logins waiting for a bcrypt slot hold a worker each: at most half the
+    pool may wait, the rest are answered 503 server_busy at once (and their
+    reserved attempt is given back), so other requests keep being served."""
+    PARALLEL = 12
+    server_env = {"LOGIN_MAX_FAILURES": "100", "BCRYPT_COST": "12", "THREADS": "8"}
+
+    def test_logins_beyond_half_the_pool_are_503_server_busy(self):
+        username, _ = self.signup(new_username("busy"))
+        results = self.race(username, "wrong password")
+        self.assertEqual([r for r in results if not isinstance(r, tuple)], [])
+        responses = [r[0] for r in results]
+        statuses = sorted(r.status for r in responses)
+        busy = [r for r in responses if r.status == 503]
+        checked = [r for r in responses if r.status == 401]
+        self.assertEqual(len(busy) + len(checked), self.PARALLEL, statuses)
+        self.assertGreaterEqual(len(busy), 1, statuses)
+        self.assertLessEqual(len(checked), 8 // 2 + 2, statuses)  # 4 queued + stragglers
+        for r in busy:
+            self.assertError(r, 503, "server_busy")
+            self.assertEqual(r.header("Retry-After"), "1")
+        # only the checked attempts count as failures
+        self.assertEqual(int(self.user_value(username, "failed_logins")), len(checked))
+        # and the pool kept serving other requests
+        self.assertEqual(self.server.request("GET", "/healthz").status, 200)
 
 
 # --------------------------------------------------------------------------
