@@ -23,60 +23,12 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "crypto/b64url.h"
 #include "crypto/random.h"
 
 #define TOKEN_MAX_LEN 8192   /* longer is refused before any decoding */
 #define TOKEN_SIG_LEN 32     /* SHA-256 output */
 #define TOKEN_SIG_B64_LEN 43 /* its unpadded base64url length */
-
-/* Value 0..63 of a base64url character, or -1 for anything outside A-Za-z0-9-_. */
-static int b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
-/*
- * Strict unpadded base64url: decode `len` chars of `in` into `out` (capacity
- * `cap`, at least len * 3 / 4) and store the byte count in *outlen. Returns 0,
- * or -1 for a character outside the alphabet, padding, a length that is 1
- * mod 4, or non-zero unused bits in the last character (so every byte string
- * has exactly one accepted spelling).
- */
-static int b64url_decode(const char *in, size_t len, unsigned char *out, size_t cap, size_t *outlen)
-{
-    unsigned long acc = 0;
-    int bits = 0;
-    size_t i, o = 0;
-
-    if (len % 4 == 1 || len / 4 * 3 + (len % 4 == 0 ? 0 : len % 4 - 1) > cap)
-        return -1;
-    for (i = 0; i < len; i++) {
-        int v = b64url_value((unsigned char)in[i]);
-
-        if (v < 0)
-            return -1;
-        acc = ((acc << 6) | (unsigned long)v) & 0xffffUL;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (unsigned char)(acc >> bits);
-        }
-    }
-    if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
-        return -1;
-    *outlen = o;
-    return 0;
-}
 
 /*
  * True when JSON text `s` (`len` bytes) contains the escape \u0000. cJSON
