@@ -140,6 +140,11 @@ void http_send_json(request *r, int code, const strbuf *body, const char *header
     http_send(r, code, "application/json", body->data, body->len, headers);
 }
 
+void http_send_literal(request *r, int code, const char *json, const char *headers)
+{
+    http_send(r, code, "application/json", json, strlen(json), headers);
+}
+
 static void render_error(strbuf *b, const char *error, const char *message)
 {
     sb_puts(b, "{\"message\":");

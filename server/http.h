@@ -83,6 +83,8 @@ const char *http_header(request *r, const char *name);
 void http_send(request *r, int code, const char *content_type, const void *body, size_t len,
                const char *headers);
 void http_send_json(request *r, int code, const strbuf *body, const char *headers);
+/* A fixed JSON text (a string literal) with `code` and optional headers. */
+void http_send_literal(request *r, int code, const char *json, const char *headers);
 
 /* {"message": message, "error": error} with `code`. */
 void http_send_error(request *r, int code, const char *error, const char *message);

@@ -224,17 +224,12 @@ void route_signup(request *r)
         st = store_secret(r->cfg, c.username, secret, sizeof secret, stored, sizeof stored);
     if (st == ST_OK)
         st = users_create(c.username, hash, stored);
-    if (st == ST_OK) {
-        strbuf b;
-        sb_init(&b);
-        sb_puts(&b, "{\"message\":\"User registered successfully\"}");
-        http_send_json(r, 201, &b, NULL);
-        sb_free(&b);
-    } else if (st == ST_CONFLICT) {
+    if (st == ST_OK)
+        http_send_literal(r, 201, "{\"message\":\"User registered successfully\"}", NULL);
+    else if (st == ST_CONFLICT)
         http_send_error(r, 409, "username_taken", "That username is taken");
-    } else {
+    else
         http_send_status(r, st);
-    }
 out:
     OPENSSL_cleanse(secret, sizeof secret);
     OPENSSL_cleanse(stored, sizeof stored);
@@ -294,12 +289,10 @@ static void send_locked(request *r, int64_t retry_after)
 {
     char h[48];
     snprintf(h, sizeof h, "Retry-After: %lld\r\n", (long long)retry_after);
-    strbuf b;
-    sb_init(&b);
-    sb_puts(&b, "{\"message\":\"Too many failed attempts; try again later\","
-                "\"error\":\"too_many_attempts\"}");
-    http_send_json(r, 429, &b, h);
-    sb_free(&b);
+    http_send_literal(r, 429,
+                      "{\"message\":\"Too many failed attempts; try again later\","
+                      "\"error\":\"too_many_attempts\"}",
+                      h);
 }
 
 static void send_invalid_credentials(request *r)
@@ -366,16 +359,13 @@ void route_login(request *r)
         goto out;
     }
     seal_legacy_secret(cfg, &u);
-    if (u.totp_enrolled) {
-        strbuf b;
-        sb_init(&b);
-        sb_puts(&b, "{\"message\":\"Enter the code from your authenticator app\","
-                    "\"2fa_enrolled\":true}");
-        http_send_json(r, 200, &b, NULL);
-        sb_free(&b);
-    } else {
+    if (u.totp_enrolled)
+        http_send_literal(r, 200,
+                          "{\"message\":\"Enter the code from your authenticator app\","
+                          "\"2fa_enrolled\":true}",
+                          NULL);
+    else
         send_enrollment(r, &u);
-    }
 out:
     OPENSSL_cleanse(&u, sizeof u);
     cJSON_Delete(body);

@@ -6,27 +6,20 @@
 #include "db/db.h"
 #include "server/routes.h"
 
-static void send_static(request *r, int code, const char *json)
-{
-    strbuf b;
-    sb_init(&b);
-    sb_puts(&b, json);
-    http_send_json(r, code, &b, code == 503 ? "Retry-After: 1\r\n" : NULL);
-    sb_free(&b);
-}
-
 void route_healthz(request *r)
 {
-    send_static(r, 200, "{\"status\":\"ok\"}");
+    http_send_literal(r, 200, "{\"status\":\"ok\"}", NULL);
 }
 
 void route_readyz(request *r)
 {
     if (db_ping() == ST_OK)
-        send_static(r, 200, "{\"status\":\"ready\"}");
+        http_send_literal(r, 200, "{\"status\":\"ready\"}", NULL);
     else
-        send_static(r, 503, "{\"status\":\"unavailable\",\"error\":\"database_unavailable\","
-                            "\"message\":\"The database does not answer\"}");
+        http_send_literal(r, 503,
+                          "{\"status\":\"unavailable\",\"error\":\"database_unavailable\","
+                          "\"message\":\"The database does not answer\"}",
+                          "Retry-After: 1\r\n");
 }
 
 extern const char openapi_yaml[];
