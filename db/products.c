@@ -14,6 +14,8 @@
 #include "db/db_internal.h"
 
 #define COLUMNS "id, name, description, price, quantity, version"
+/* A product's JSON as MySQL writes it (every character escaped at worst). */
+#define PRODUCT_JSON_MAX (PRODUCTS_NAME_MAX_BYTES * 6 + PRODUCTS_DESC_MAX_BYTES * 6 + 256)
 #define ROW_JSON                                                                               \
     "JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,"          \
     " 'quantity', quantity)"
@@ -21,7 +23,8 @@
 static const char SQL_INSERT[] =
     "INSERT INTO products (name, description, price, quantity) VALUES (?, ?, ?, ?)";
 static const char SQL_GET[] = "SELECT " COLUMNS " FROM products WHERE id = ?";
-static const char SQL_LOCK[] = "SELECT " COLUMNS " FROM products WHERE id = ? FOR UPDATE";
+static const char SQL_LOCK[] =
+    "SELECT " COLUMNS ", " ROW_JSON " FROM products WHERE id = ? FOR UPDATE";
 static const char SQL_UPDATE[] =
     "UPDATE products SET name = IFNULL(?, name), description = IFNULL(?, description),"
     " price = IFNULL(?, price), quantity = IFNULL(?, quantity), version = version + 1"
@@ -30,17 +33,18 @@ static const char SQL_DELETE[] = "DELETE FROM products WHERE id = ? AND version 
 static const char SQL_LIST[] =
     "SELECT " COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
 
-/* Audit rows. The "before" image is taken while the row is locked FOR UPDATE
- * by this transaction, the "after" image from the row as just written. */
+/* Audit rows. The "before" image is read with the row lock (SQL_LOCK), the
+ * "after" image made by the database from the row as just written: one
+ * INSERT per change, in the change's transaction. */
 static const char SQL_AUDIT_CREATE[] =
     "INSERT INTO product_history (product_id, action, username, after_json)"
     " SELECT id, 'create', ?, " ROW_JSON " FROM products WHERE id = ?";
-static const char SQL_AUDIT_BEFORE[] =
+static const char SQL_AUDIT_UPDATE[] =
+    "INSERT INTO product_history (product_id, action, username, before_json, after_json)"
+    " SELECT id, 'update', ?, ?, " ROW_JSON " FROM products WHERE id = ?";
+static const char SQL_AUDIT_DELETE[] =
     "INSERT INTO product_history (product_id, action, username, before_json)"
-    " SELECT id, ?, ?, " ROW_JSON " FROM products WHERE id = ?";
-static const char SQL_AUDIT_AFTER[] =
-    "UPDATE product_history SET after_json = (SELECT " ROW_JSON " FROM products WHERE id = ?)"
-    " WHERE id = LAST_INSERT_ID()";
+    " VALUES (?, 'delete', ?, ?)";
 static const char SQL_HISTORY[] =
     "SELECT action, username,"
     " CONCAT(DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(at) / 1000), 3, '0'),"
@@ -101,19 +105,6 @@ static status get_one(const char *sql, uint64_t id, product *out)
     return st;
 }
 
-/* An audit row with the "before" image of locked product `id`. */
-static status audit_before(uint64_t id, const char *action, const char *actor)
-{
-    unsigned long l_action = strlen(action), l_actor = strlen(actor);
-    MYSQL_BIND p[3];
-    db_bind_str(&p[0], action, &l_action);
-    db_bind_str(&p[1], actor, &l_actor);
-    db_bind_u64(&p[2], &id);
-    uint64_t n = 0;
-    status st = db_exec(SQL_AUDIT_BEFORE, p, NULL, &n);
-    return st == ST_OK && n != 1 ? ST_INTERNAL : st;
-}
-
 /* Commit, or roll back when `st` (the work's status) is not ST_OK. */
 static status finish(status st)
 {
@@ -165,24 +156,60 @@ status products_get(uint64_t id, product *out)
     return get_one(SQL_GET, id, out);
 }
 
-/* Lock product `id` for this transaction and check the If-Match version. */
-static status lock_checked(uint64_t id, uint64_t if_version, product *cur)
+/*
+ * Lock product `id` FOR UPDATE in the open transaction, read it into *cur and
+ * its JSON image into before[PRODUCT_JSON_MAX], and check the If-Match
+ * version (0: any). ST_NOT_FOUND, ST_PRECONDITION or a database error.
+ */
+static status lock_checked(uint64_t id, uint64_t if_version, product *cur, char *before)
 {
-    status st = get_one(SQL_LOCK, id, cur);
-    if (st == ST_OK && if_version != 0 && cur->version != if_version)
-        st = ST_PRECONDITION;
-    return st;
+    MYSQL_BIND p[1];
+    db_bind_u64(&p[0], &id);
+    MYSQL_STMT *s;
+    status st = db_exec(SQL_LOCK, p, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    row_binds b;
+    bind_row(&b, cur);
+    MYSQL_BIND r[7];
+    memcpy(r, b.r, sizeof b.r);
+    unsigned long len;
+    my_bool null = 0;
+    db_bind_out_str(&r[6], before, PRODUCT_JSON_MAX, &len, &null);
+    st = db_fetch(s, r);
+    db_done(s);
+    if (st != ST_OK)
+        return st;
+    finish_row(&b, cur);
+    if (if_version != 0 && cur->version != if_version)
+        return ST_PRECONDITION;
+    return ST_OK;
+}
+
+/* Apply the fields set in *f to *p, as the UPDATE does in the database. */
+static void merge_fields(product *p, const product_fields *f)
+{
+    if (f->name)
+        snprintf(p->name, sizeof p->name, "%s", f->name);
+    if (f->description)
+        snprintf(p->description, sizeof p->description, "%s", f->description);
+    if (f->price)
+        snprintf(p->price, sizeof p->price, "%s", f->price);
+    if (f->has_quantity)
+        p->quantity = f->quantity;
+    p->version++;
 }
 
 status products_update(uint64_t id, const product_fields *f, uint64_t if_version,
                        const char *actor, product *out)
 {
+    char *before = malloc(PRODUCT_JSON_MAX);
+    if (!before)
+        return ST_NOMEM;
     status st = db_begin();
     if (st != ST_OK)
-        return st;
-    st = lock_checked(id, if_version, out);
-    if (st == ST_OK)
-        st = audit_before(id, "update", actor);
+        goto out;
+    st = lock_checked(id, if_version, out, before);
     if (st == ST_OK) {
         unsigned long l_name, l_desc, l_price;
         int64_t qty = f->quantity;
@@ -202,37 +229,52 @@ status products_update(uint64_t id, const product_fields *f, uint64_t if_version
             st = ST_PRECONDITION;
     }
     if (st == ST_OK) {
-        MYSQL_BIND a[1];
-        db_bind_u64(&a[0], &id);
-        st = db_exec(SQL_AUDIT_AFTER, a, NULL, NULL);
+        unsigned long l_actor = strlen(actor), l_before = strlen(before);
+        MYSQL_BIND a[3];
+        db_bind_str(&a[0], actor, &l_actor);
+        db_bind_str(&a[1], before, &l_before);
+        db_bind_u64(&a[2], &id);
+        st = db_exec(SQL_AUDIT_UPDATE, a, NULL, NULL);
     }
+    st = finish(st);
+    /* The stored row is the locked one with the sent fields applied: the
+     * price text is already DECIMAL(10,2)'s canonical form. */
     if (st == ST_OK)
-        st = get_one(SQL_GET, id, out);
-    return finish(st);
+        merge_fields(out, f);
+out:
+    free(before);
+    return st;
 }
 
 status products_delete(uint64_t id, uint64_t if_version, const char *actor)
 {
     product *cur = malloc(sizeof *cur);
-    if (!cur)
-        return ST_NOMEM;
-    status st = db_begin();
+    char *before = malloc(PRODUCT_JSON_MAX);
+    status st = cur && before ? db_begin() : ST_NOMEM;
+    if (st != ST_OK)
+        goto out;
+    st = lock_checked(id, if_version, cur, before);
     if (st == ST_OK) {
-        st = lock_checked(id, if_version, cur);
-        if (st == ST_OK)
-            st = audit_before(id, "delete", actor);
-        if (st == ST_OK) {
-            MYSQL_BIND p[2];
-            db_bind_u64(&p[0], &id);
-            db_bind_u64(&p[1], &cur->version);
-            uint64_t n = 0;
-            st = db_exec(SQL_DELETE, p, NULL, &n);
-            if (st == ST_OK && n != 1)
-                st = ST_PRECONDITION;
-        }
-        st = finish(st);
+        MYSQL_BIND p[2];
+        db_bind_u64(&p[0], &id);
+        db_bind_u64(&p[1], &cur->version);
+        uint64_t n = 0;
+        st = db_exec(SQL_DELETE, p, NULL, &n);
+        if (st == ST_OK && n != 1)
+            st = ST_PRECONDITION;
     }
+    if (st == ST_OK) {
+        unsigned long l_actor = strlen(actor), l_before = strlen(before);
+        MYSQL_BIND a[3];
+        db_bind_u64(&a[0], &id);
+        db_bind_str(&a[1], actor, &l_actor);
+        db_bind_str(&a[2], before, &l_before);
+        st = db_exec(SQL_AUDIT_DELETE, a, NULL, NULL);
+    }
+    st = finish(st);
+out:
     free(cur);
+    free(before);
     return st;
 }
 
@@ -271,15 +313,12 @@ status products_list(uint64_t after_id, uint64_t limit, products_row_fn row, voi
     return st;
 }
 
-/* Column sizes for the history: before/after are a product's JSON at most. */
-#define EVENT_JSON_MAX (PRODUCTS_NAME_MAX_BYTES * 6 + PRODUCTS_DESC_MAX_BYTES * 6 + 256)
-
 typedef struct event_buf {
     char action[8];
     char username[65];
     char at[32];
-    char before[EVENT_JSON_MAX];
-    char after[EVENT_JSON_MAX];
+    char before[PRODUCT_JSON_MAX];
+    char after[PRODUCT_JSON_MAX];
 } event_buf;
 
 status products_history(uint64_t id, products_event_fn event, void *ctx)
