@@ -224,6 +224,7 @@ void route_products_list(request *r)
     }
     list_ctx c = {.r = r, .keep = pg.paged ? pg.limit : 0, .streaming = !pg.paged};
     sb_init(&c.buf);
+    sb_reserve(&c.buf, STREAM_FLUSH_BYTES + 4096); /* no regrowth up to a flush */
     status st = products_list(pg.after_id, pg.paged ? pg.limit + 1 : 0, list_row, &c);
     if (st != ST_OK) {
         if (!r->sent)
