@@ -1,18 +1,20 @@
 # Thin wrapper: every target is a script in scripts/ (they can be run directly).
 #   make run        deps, private MariaDB (.run/mariadb, 127.0.0.1:3307), build, serve
-#   make test       deps, private MariaDB (.run/mariadb-test), build + ctest, build-asan + ctest
+#   make test       deps, private MariaDB (.run/mariadb-test), build + ctest, build-asan + ctest, fuzz 30s
 #   make build      deps, Release build in build/
+#   make fuzz       build-fuzz (clang) and run every libFuzzer target FUZZ_SECONDS (30) each
 #   make deps       install the Debian packages for building and testing
 #   make db-start / db-stop / db-status   the private MariaDB of `make run`
 #   make clean      remove build directories (keeps .run/ data)
 #   make distclean  clean, stop the private MariaDBs and remove .run/
 # Variables (environment or command line): HOST, PORT, JWT_SECRET_KEY,
-# RUN_DB_PORT, TEST_JOBS, BUILD_JOBS, TEST_DB_KEEP.
+# RUN_DB_PORT, TEST_JOBS, BUILD_JOBS, TEST_DB_KEEP, FUZZ_SECONDS, FUZZ_JOBS.
 
 SHELL := /bin/bash
 RUN_DB_PORT ?= 3307
+FUZZ_SECONDS ?= 30
 
-.PHONY: all run test build deps db-start db-stop db-status clean distclean help
+.PHONY: all run test fuzz build deps db-start db-stop db-status clean distclean help bench
 
 all: build
 
@@ -21,6 +23,13 @@ run:
 
 test:
 	scripts/test.sh
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# wrk + mariadb-slap figures into docs/benchmarks.md (~15 min); never part of test
+bench:
+	bench/run.sh
 
 build:
 	scripts/deps.sh run
@@ -45,4 +54,4 @@ distclean:
 	scripts/clean.sh --dist
 
 help:
-	@sed -n '2,11p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
