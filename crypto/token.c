@@ -273,13 +273,20 @@ out:
 const char *token_error_message(token_error e)
 {
     switch (e) {
-    case TOKEN_OK: return "Token is valid";
-    case TOKEN_MALFORMED: return "Invalid token";
-    case TOKEN_BAD_ALG: return "The specified alg value is not allowed";
-    case TOKEN_BAD_SIGNATURE: return "Signature verification failed";
-    case TOKEN_EXPIRED: return "Token has expired";
-    case TOKEN_NOT_YET_VALID: return "The token is not yet valid (nbf)";
-    case TOKEN_WRONG_TYPE: return "Only non-refresh tokens are allowed";
+    case TOKEN_OK:
+        return "Token is valid";
+    case TOKEN_MALFORMED:
+        return "Invalid token";
+    case TOKEN_BAD_ALG:
+        return "The specified alg value is not allowed";
+    case TOKEN_BAD_SIGNATURE:
+        return "Signature verification failed";
+    case TOKEN_EXPIRED:
+        return "Token has expired";
+    case TOKEN_NOT_YET_VALID:
+        return "The token is not yet valid (nbf)";
+    case TOKEN_WRONG_TYPE:
+        return "Only non-refresh tokens are allowed";
     }
     return "Invalid token";
 }

@@ -32,8 +32,8 @@ typedef enum token_error {
  * TOKEN_KEY_MIN, a `sub` that is empty or longer than TOKEN_SUB_MAX, or
  * ttl <= 0; ST_NOMEM or ST_INTERNAL if libjwt or the RNG fails.
  */
-status token_issue(const unsigned char *key, size_t keylen, const char *sub, time_t now,
-                   long ttl, char **out);
+status token_issue(const unsigned char *key, size_t keylen, const char *sub, time_t now, long ttl,
+                   char **out);
 
 /*
  * Check `token` at time `now` against `key`. On TOKEN_OK copies the subject

@@ -96,8 +96,8 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
                   "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
                   "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'");
     const char *sock = g_cfg.socket[0] ? g_cfg.socket : NULL;
-    if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database,
-                            g_cfg.port, sock, CLIENT_FOUND_ROWS)) {
+    if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database, g_cfg.port,
+                            sock, CLIENT_FOUND_ROWS)) {
         if (why)
             snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
         mysql_close(m);
@@ -428,10 +428,10 @@ static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
 
 status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
 {
-#define FAIL(msg)                                  \
-    do {                                           \
-        snprintf(why, why_cap, "DATABASE_URL: %s", msg); \
-        return ST_INVALID;                         \
+#define FAIL(msg)                                                                                  \
+    do {                                                                                           \
+        snprintf(why, why_cap, "DATABASE_URL: %s", msg);                                           \
+        return ST_INVALID;                                                                         \
     } while (0)
     const char *p;
     if (strncmp(url, "mysql://", 8) == 0)
@@ -454,8 +454,8 @@ status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
         const char *uend = colon ? colon : at;
         if (!pct_decode(p, (size_t)(uend - p), out->user, sizeof out->user))
             FAIL("bad user name");
-        if (colon && !pct_decode(colon + 1, (size_t)(at - colon - 1), out->password,
-                                 sizeof out->password))
+        if (colon &&
+            !pct_decode(colon + 1, (size_t)(at - colon - 1), out->password, sizeof out->password))
             FAIL("bad password");
         hostp = at + 1;
     }
@@ -470,8 +470,7 @@ status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
         char *e;
         errno = 0;
         long port = strtol(pcolon + 1, &e, 10);
-        if (errno || e != slash || pcolon[1] < '0' || pcolon[1] > '9' || port < 1 ||
-            port > 65535)
+        if (errno || e != slash || pcolon[1] < '0' || pcolon[1] > '9' || port < 1 || port > 65535)
             FAIL("bad port");
         out->port = (unsigned)port;
     }

@@ -22,7 +22,7 @@ typedef struct db_config {
     char user[128];
     char password[256];
     char database[65];
-    char socket[256];        /* empty: TCP */
+    char socket[256];         /* empty: TCP */
     unsigned connect_timeout; /* seconds */
     unsigned read_timeout;
     unsigned write_timeout;

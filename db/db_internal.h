@@ -74,8 +74,8 @@ static inline void db_bind_u64(MYSQL_BIND *b, uint64_t *v)
 }
 
 /* A result column into a char buffer of `cap` bytes (NUL-terminated by db_fetch). */
-static inline void db_bind_out_str(MYSQL_BIND *b, char *buf, unsigned long cap,
-                                   unsigned long *len, my_bool *is_null)
+static inline void db_bind_out_str(MYSQL_BIND *b, char *buf, unsigned long cap, unsigned long *len,
+                                   my_bool *is_null)
 {
     memset(b, 0, sizeof *b);
     b->buffer_type = MYSQL_TYPE_STRING;

@@ -16,8 +16,8 @@
 #define COLUMNS "id, name, description, price, quantity, version"
 /* A product's JSON as MySQL writes it (every character escaped at worst). */
 #define PRODUCT_JSON_MAX (PRODUCTS_NAME_MAX_BYTES * 6 + PRODUCTS_DESC_MAX_BYTES * 6 + 256)
-#define ROW_JSON                                                                               \
-    "JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,"          \
+#define ROW_JSON                                                                                   \
+    "JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,"              \
     " 'quantity', quantity)"
 
 static const char SQL_INSERT[] =
@@ -30,8 +30,7 @@ static const char SQL_UPDATE[] =
     " price = IFNULL(?, price), quantity = IFNULL(?, quantity), version = version + 1"
     " WHERE id = ? AND version = ?";
 static const char SQL_DELETE[] = "DELETE FROM products WHERE id = ? AND version = ?";
-static const char SQL_LIST[] =
-    "SELECT " COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
+static const char SQL_LIST[] = "SELECT " COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
 
 /* Audit rows. The "before" image is read with the row lock (SQL_LOCK), the
  * "after" image made by the database from the row as just written: one
@@ -200,8 +199,8 @@ static void merge_fields(product *p, const product_fields *f)
     p->version++;
 }
 
-status products_update(uint64_t id, const product_fields *f, uint64_t if_version,
-                       const char *actor, product *out)
+status products_update(uint64_t id, const product_fields *f, uint64_t if_version, const char *actor,
+                       product *out)
 {
     char *before = malloc(PRODUCT_JSON_MAX);
     if (!before)

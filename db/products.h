@@ -11,9 +11,9 @@
 
 #include "status.h"
 
-#define PRODUCTS_NAME_MAX_BYTES 1020  /* 255 characters of up to 4 bytes */
-#define PRODUCTS_DESC_MAX_BYTES 8000  /* 2000 characters of up to 4 bytes */
-#define PRODUCTS_PRICE_MAX_BYTES 16   /* "99999999.99" */
+#define PRODUCTS_NAME_MAX_BYTES 1020 /* 255 characters of up to 4 bytes */
+#define PRODUCTS_DESC_MAX_BYTES 8000 /* 2000 characters of up to 4 bytes */
+#define PRODUCTS_PRICE_MAX_BYTES 16  /* "99999999.99" */
 
 typedef struct product {
     uint64_t id;
@@ -48,8 +48,8 @@ status products_get(uint64_t id, product *out);
  * ST_OK *out holds the updated row. ST_NOT_FOUND, or ST_PRECONDITION when the
  * version differs; either way nothing changed.
  */
-status products_update(uint64_t id, const product_fields *f, uint64_t if_version,
-                       const char *actor, product *out);
+status products_update(uint64_t id, const product_fields *f, uint64_t if_version, const char *actor,
+                       product *out);
 
 /* Delete product `id` under the same version rule as products_update, with
  * its "delete" audit row, in one transaction. */
@@ -57,9 +57,9 @@ status products_delete(uint64_t id, uint64_t if_version, const char *actor);
 
 /* One audit entry; before/after are JSON objects as text ("null" when absent). */
 typedef struct product_event {
-    const char *action;   /* "create", "update", "delete" */
+    const char *action; /* "create", "update", "delete" */
     const char *username;
-    const char *at;       /* ISO 8601 UTC with milliseconds */
+    const char *at; /* ISO 8601 UTC with milliseconds */
     const char *before;
     const char *after;
 } product_event;

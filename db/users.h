@@ -25,8 +25,8 @@ typedef struct user {
     char totp_secret[USERS_SECRET_MAX + 1]; /* base32; the caller wipes it */
     bool totp_enrolled;
     int64_t totp_last_step;
-    int64_t lock_remaining;      /* seconds until the lock ends; 0 when not locked */
-    bool challenge_open;         /* a password login is good for /verify-2fa */
+    int64_t lock_remaining; /* seconds until the lock ends; 0 when not locked */
+    bool challenge_open;    /* a password login is good for /verify-2fa */
 } user;
 
 /* Insert a new user. ST_CONFLICT when the name is taken ignoring case. */

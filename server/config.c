@@ -136,8 +136,8 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
     c->jwt_expires = (long)v;
 
     const char *issuer = get("TOTP_ISSUER");
-    if ((st = copy_str("TOTP_ISSUER", issuer && *issuer ? issuer : "Integrity API",
-                       c->totp_issuer, sizeof c->totp_issuer, why, why_cap)))
+    if ((st = copy_str("TOTP_ISSUER", issuer && *issuer ? issuer : "Integrity API", c->totp_issuer,
+                       sizeof c->totp_issuer, why, why_cap)))
         return st;
     if (strchr(c->totp_issuer, ':')) {
         snprintf(why, why_cap, "TOTP_ISSUER must not contain ':'");

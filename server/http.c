@@ -38,20 +38,34 @@ static const char COMMON_HEADERS[] =
 static const char *reason(int code)
 {
     switch (code) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return code < 500 ? "Client Error" : "Internal Server Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return code < 500 ? "Client Error" : "Internal Server Error";
     }
 }
 
@@ -91,9 +105,8 @@ static bool keep_alive(const request *r)
  * calls as possible: CivetWeb's mg_response_header_* API sends every header
  * line in its own send() (nine per response, each its own TCP segment).
  */
-static void send_head_and_body(request *r, int code, const char *content_type,
-                               const char *framing, const char *headers, const void *body,
-                               size_t len)
+static void send_head_and_body(request *r, int code, const char *content_type, const char *framing,
+                               const char *headers, const void *body, size_t len)
 {
     char head[1024];
     int n = snprintf(head, sizeof head,
@@ -228,8 +241,7 @@ void http_send_validation(request *r, cJSON *fields)
 
 void http_stream_begin(request *r, int code, const char *headers)
 {
-    send_head_and_body(r, code, "application/json", "Transfer-Encoding: chunked", headers, NULL,
-                       0);
+    send_head_and_body(r, code, "application/json", "Transfer-Encoding: chunked", headers, NULL, 0);
 }
 
 bool http_stream_chunk(request *r, const char *data, size_t len)
@@ -337,8 +349,8 @@ static bool guard(request *r)
         send_msg(r, 422, "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'");
         return false;
     }
-    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, time(NULL),
-                                r->user, sizeof r->user);
+    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, time(NULL), r->user,
+                                sizeof r->user);
     if (e != TOKEN_OK) {
         send_msg(r, e == TOKEN_EXPIRED ? 401 : 422, token_error_message(e));
         return false;
@@ -532,8 +544,8 @@ void http_register(struct mg_context *ctx, route *routes, const config *cfg)
         rt->allow[0] = '\0';
         for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++) {
             const char *name = rt->methods[i].method;
-            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s%s", i ? ", " : "",
-                             name, strcmp(name, "GET") == 0 ? ", HEAD" : "");
+            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s%s", i ? ", " : "", name,
+                             strcmp(name, "GET") == 0 ? ", HEAD" : "");
             if (n > 0 && (size_t)n < sizeof rt->allow - off)
                 off += (size_t)n;
         }
@@ -547,12 +559,30 @@ int http_error_callback(struct mg_connection *conn, int code, const char *msg)
     (void)msg; /* may echo client bytes; we answer with fixed texts */
     const char *error = "bad_request", *message = "Bad request";
     switch (code) {
-    case 404: error = "not_found"; message = "No such path"; break;
-    case 405: error = "method_not_allowed"; message = "Method not allowed"; break;
-    case 408: error = "request_timeout"; message = "Request timeout"; break;
-    case 413: error = "payload_too_large"; message = "Request too large"; break;
-    case 414: error = "uri_too_long"; message = "URI too long"; break;
-    case 431: error = "headers_too_large"; message = "Request headers too large"; break;
+    case 404:
+        error = "not_found";
+        message = "No such path";
+        break;
+    case 405:
+        error = "method_not_allowed";
+        message = "Method not allowed";
+        break;
+    case 408:
+        error = "request_timeout";
+        message = "Request timeout";
+        break;
+    case 413:
+        error = "payload_too_large";
+        message = "Request too large";
+        break;
+    case 414:
+        error = "uri_too_long";
+        message = "URI too long";
+        break;
+    case 431:
+        error = "headers_too_large";
+        message = "Request headers too large";
+        break;
     case 505: /* "HTTP/1.1x" is malformed, not a server fault: a 4xx */
         code = 400;
         message = "Malformed or unsupported HTTP version";

@@ -26,14 +26,14 @@ typedef struct request {
     struct mg_connection *conn;
     const config *cfg;
     const char *method;
-    const char *path;       /* decoded path, no query string */
-    const char *query;      /* raw query string or NULL */
-    const char *path_arg;   /* the '*' segment of the route's pattern, or NULL */
+    const char *path;     /* decoded path, no query string */
+    const char *query;    /* raw query string or NULL */
+    const char *path_arg; /* the '*' segment of the route's pattern, or NULL */
     size_t path_arg_len;
-    char user[65];          /* token subject on guarded routes */
-    int code;               /* the HTTP status code sent, for the log */
+    char user[65]; /* token subject on guarded routes */
+    int code;      /* the HTTP status code sent, for the log */
     bool sent;
-    bool close;             /* answer with Connection: close (unread body) */
+    bool close; /* answer with Connection: close (unread body) */
 } request;
 
 typedef void (*route_fn)(request *r);
@@ -48,7 +48,7 @@ typedef struct route_method {
 typedef struct route {
     const char *pattern; /* CivetWeb pattern ending in $; one * is a path segment */
     route_method methods[ROUTE_METHODS_MAX];
-    char allow[64];      /* filled by http_register */
+    char allow[64]; /* filled by http_register */
 } route;
 
 /* Register `routes` (an array ending with a NULL pattern, kept alive by the

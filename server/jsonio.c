@@ -102,11 +102,21 @@ void sb_json_str(strbuf *b, const char *s)
         sb_append(b, run, (size_t)(p - run));
         run = p + 1;
         switch (ch) {
-        case '"': sb_append(b, "\\\"", 2); break;
-        case '\\': sb_append(b, "\\\\", 2); break;
-        case '\n': sb_append(b, "\\n", 2); break;
-        case '\r': sb_append(b, "\\r", 2); break;
-        case '\t': sb_append(b, "\\t", 2); break;
+        case '"':
+            sb_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            sb_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            sb_append(b, "\\n", 2);
+            break;
+        case '\r':
+            sb_append(b, "\\r", 2);
+            break;
+        case '\t':
+            sb_append(b, "\\t", 2);
+            break;
         default: {
             char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
             sb_append(b, esc, 6);

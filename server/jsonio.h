@@ -16,7 +16,7 @@
 typedef struct strbuf {
     char *data; /* NUL-terminated when len > 0; owned, freed by sb_free */
     size_t len, cap;
-    bool oom;   /* an append failed: the content is incomplete */
+    bool oom; /* an append failed: the content is incomplete */
 } strbuf;
 
 void sb_init(strbuf *b);

@@ -60,8 +60,8 @@ static int on_init_ssl(void *ssl_ctx, void *user_data)
         SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1 ||
         SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1) {
-        fprintf(stderr, "integrity-server: cannot use TLS_CERT=%s with TLS_KEY=%s\n",
-                cfg->tls_cert, cfg->tls_key);
+        fprintf(stderr, "integrity-server: cannot use TLS_CERT=%s with TLS_KEY=%s\n", cfg->tls_cert,
+                cfg->tls_key);
         return -1;
     }
     return 1;
@@ -142,9 +142,9 @@ int main(int argc, char **argv)
     char ports[300], threads[16];
     bool tls = cfg.tls_cert[0] != '\0';
     bool v6 = strchr(cfg.host, ':') != NULL;
-    snprintf(ports, sizeof ports, v6 ? "[%s]:%u%s" : "%s:%u%s", cfg.host, cfg.port,
-             tls ? "s" : "");
+    snprintf(ports, sizeof ports, v6 ? "[%s]:%u%s" : "%s:%u%s", cfg.host, cfg.port, tls ? "s" : "");
     snprintf(threads, sizeof threads, "%u", cfg.threads);
+    /* clang-format off */
     const char *options[] = {
         "listening_ports", ports,
         "num_threads", threads,
@@ -157,6 +157,7 @@ int main(int argc, char **argv)
         "decode_url", "no", /* see path_is_clean() in http.c */
         NULL,
     };
+    /* clang-format on */
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);
     cb.init_thread = on_thread_start;
@@ -173,9 +174,8 @@ int main(int argc, char **argv)
         goto out;
     }
     http_register(ctx, g_routes, &cfg);
-    fprintf(stderr, "integrity-server %s listening on %s://%s:%u (%u threads)\n",
-            INTEGRITY_VERSION, tls ? "https" : "http", cfg.host, cfg.port, cfg.threads);
-
+    fprintf(stderr, "integrity-server %s listening on %s://%s:%u (%u threads)\n", INTEGRITY_VERSION,
+            tls ? "https" : "http", cfg.host, cfg.port, cfg.threads);
 
     /* Listening comes first: /healthz answers while the database is still
      * being waited for, and every route that needs it answers 503 until the

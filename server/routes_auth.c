@@ -111,15 +111,18 @@ static int user_secret(const config *cfg, const user *u, uint8_t *key, size_t ca
     if (!secret_is_sealed(u->totp_secret))
         return b32_decode(u->totp_secret, strlen(u->totp_secret), key, cap);
     if (!cfg->has_totp_key) {
-        fprintf(stderr, "auth: user %llu has an encrypted TOTP secret but TOTP_SECRET_KEY "
-                        "is not set\n", (unsigned long long)u->id);
+        fprintf(stderr,
+                "auth: user %llu has an encrypted TOTP secret but TOTP_SECRET_KEY "
+                "is not set\n",
+                (unsigned long long)u->id);
         return -1;
     }
     size_t len = 0;
     status st = secret_open(cfg->totp_key, u->totp_secret, u->username, key, cap, &len);
     if (st != ST_OK) {
-        fprintf(stderr, "auth: the TOTP secret of user %llu does not open with "
-                        "TOTP_SECRET_KEY (%s): wrong key, or a damaged row\n",
+        fprintf(stderr,
+                "auth: the TOTP secret of user %llu does not open with "
+                "TOTP_SECRET_KEY (%s): wrong key, or a damaged row\n",
                 (unsigned long long)u->id, status_name(st));
         return -1;
     }
@@ -144,8 +147,8 @@ static void seal_legacy_secret(const config *cfg, const user *u)
     uint8_t key[64];
     char sealed[SECRET_SEALED_MAX + 1];
     int len = b32_decode(u->totp_secret, strlen(u->totp_secret), key, sizeof key);
-    if (len > 0 && secret_seal(cfg->totp_key, key, (size_t)len, u->username, sealed,
-                               sizeof sealed) == ST_OK)
+    if (len > 0 &&
+        secret_seal(cfg->totp_key, key, (size_t)len, u->username, sealed, sizeof sealed) == ST_OK)
         (void)users_set_secret(u->id, sealed);
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(sealed, sizeof sealed);
@@ -162,16 +165,19 @@ status routes_auth_check_secrets(const config *cfg, char *why, size_t why_cap)
         return st;
     }
     if (!cfg->has_totp_key) {
-        snprintf(why, why_cap, "TOTP secrets in the database are encrypted, but "
-                               "TOTP_SECRET_KEY is not set");
+        snprintf(why, why_cap,
+                 "TOTP secrets in the database are encrypted, but "
+                 "TOTP_SECRET_KEY is not set");
         return ST_INVALID;
     }
     char kid[9];
     secret_key_id(cfg->totp_key, kid);
     /* "v1.<kid>." : the key id is public, so a plain compare is fine. */
     if (strncmp(sample + 3, kid, 8) != 0) {
-        snprintf(why, why_cap, "TOTP_SECRET_KEY (key id %s) is not the key that encrypted "
-                               "the stored TOTP secrets (key id %.8s)", kid, sample + 3);
+        snprintf(why, why_cap,
+                 "TOTP_SECRET_KEY (key id %s) is not the key that encrypted "
+                 "the stored TOTP secrets (key id %.8s)",
+                 kid, sample + 3);
         return ST_INVALID;
     }
     return ST_OK;
@@ -414,8 +420,7 @@ void route_verify_2fa(request *r)
     if (st == ST_OK && !u.challenge_open)
         st = ST_NOT_FOUND;
     if (st == ST_NOT_FOUND) {
-        http_send_error(r, 401, "login_required",
-                        "Log in with your password first (POST /login)");
+        http_send_error(r, 401, "login_required", "Log in with your password first (POST /login)");
         goto out;
     }
     if (st != ST_OK) {

@@ -67,8 +67,7 @@ static void send_failure(request *r, status st)
 }
 
 /* Parse and validate a product body; false when answered already. */
-static bool read_product(request *r, bool partial, cJSON **body, product_fields *f,
-                         char price[16])
+static bool read_product(request *r, bool partial, cJSON **body, product_fields *f, char price[16])
 {
     if (!http_json_body(r, body))
         return false;
@@ -185,8 +184,8 @@ typedef struct list_ctx {
     strbuf buf;
     size_t rows;
     uint64_t last_id;
-    uint64_t keep;     /* paged: render only this many rows (one more was fetched) */
-    bool streaming;    /* unpaged: chunks go out as the buffer fills */
+    uint64_t keep;  /* paged: render only this many rows (one more was fetched) */
+    bool streaming; /* unpaged: chunks go out as the buffer fills */
 } list_ctx;
 
 static status list_row(const product *p, void *arg)
@@ -243,8 +242,7 @@ void route_products_list(request *r)
     }
     char link[160] = "";
     if (pg.paged && c.rows > pg.limit)
-        snprintf(link, sizeof link,
-                 "Link: </products?limit=%llu&after_id=%llu>; rel=\"next\"\r\n",
+        snprintf(link, sizeof link, "Link: </products?limit=%llu&after_id=%llu>; rel=\"next\"\r\n",
                  (unsigned long long)pg.limit, (unsigned long long)c.last_id);
     http_send_json(r, 200, &c.buf, link[0] ? link : NULL);
 out:

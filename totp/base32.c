@@ -64,8 +64,10 @@ static bool b32_tail_ok(size_t nchars)
     case 2:
     case 4:
     case 5:
-    case 7: return true;
-    default: return false;
+    case 7:
+        return true;
+    default:
+        return false;
     }
 }
 

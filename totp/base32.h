@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 /* Characters b32_encode writes for `n` bytes, without padding and without the NUL. */
-#define B32_ENCODED_LEN(n) ((((n) * 8) + 4) / 5)
+#define B32_ENCODED_LEN(n) ((((n)*8) + 4) / 5)
 
 /*
  * Encode `len` bytes of `in` as unpadded upper-case base32 into `out` (capacity

@@ -35,8 +35,8 @@ static void otpauth_puts(otpauth_buf *b, const char *s)
 /* RFC 3986 unreserved: what urllib.parse.quote(s, safe='') leaves alone. */
 static bool otpauth_unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 /* Append `s` percent-encoded byte by byte (UTF-8 stays UTF-8), hex in upper case. */

@@ -43,8 +43,7 @@ int64_t totp_code(const uint8_t *key, size_t keylen, int64_t step, int digits)
         msg[i] = (uint8_t)(counter & 0xff);
         counter >>= 8;
     }
-    if (HMAC(EVP_sha1(), key, (int)keylen, msg, sizeof(msg), mac, &maclen) == NULL ||
-        maclen < 20)
+    if (HMAC(EVP_sha1(), key, (int)keylen, msg, sizeof(msg), mac, &maclen) == NULL || maclen < 20)
         goto out;
 
     /* RFC 4226 5.3: the low nibble of the last byte picks 4 bytes, top bit cleared. */
@@ -72,8 +71,8 @@ static bool totp_code_well_formed(const char *code)
     return true;
 }
 
-bool totp_verify(const uint8_t *key, size_t keylen, const char *code, time_t now,
-                 int64_t last_step, int64_t *matched)
+bool totp_verify(const uint8_t *key, size_t keylen, const char *code, time_t now, int64_t last_step,
+                 int64_t *matched)
 {
     char want[TOTP_DIGITS + 1] = {0};
     int64_t base, found = 0;

@@ -29,7 +29,7 @@ int64_t totp_code(const uint8_t *key, size_t keylen, int64_t step, int digits);
  * (the last step accepted for this user: no replay). On a match returns true
  * and stores the matched step in *matched. Compares in constant time.
  */
-bool totp_verify(const uint8_t *key, size_t keylen, const char *code, time_t now,
-                 int64_t last_step, int64_t *matched);
+bool totp_verify(const uint8_t *key, size_t keylen, const char *code, time_t now, int64_t last_step,
+                 int64_t *matched);
 
 #endif
