@@ -90,6 +90,20 @@ void sb_printf(strbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void sb_int(strbuf *b, long long v)
+{
+    char buf[24];
+    char *p = buf + sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_append(b, p, (size_t)(buf + sizeof buf - p));
+}
+
 void sb_json_str(strbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";

@@ -27,6 +27,8 @@ bool sb_reserve(strbuf *b, size_t extra);
 void sb_append(strbuf *b, const char *s, size_t n);
 void sb_puts(strbuf *b, const char *s);
 void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append `v` in decimal (no printf: it runs twice per product in a list). */
+void sb_int(strbuf *b, long long v);
 /* Append `s` as a quoted, escaped JSON string. */
 void sb_json_str(strbuf *b, const char *s);
 

@@ -506,6 +506,31 @@ static void test_parse_bad_escapes(void **state)
     }
 }
 
+static void test_sb_int(void **state)
+{
+    static const struct {
+        long long v;
+        const char *want;
+    } cases[] = {
+        {0, "0"},
+        {7, "7"},
+        {-1, "-1"},
+        {2147483647, "2147483647"},
+        {9223372036854775807LL, "9223372036854775807"},
+        {-9223372036854775807LL - 1, "-9223372036854775808"},
+    };
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        strbuf b;
+        sb_init(&b);
+        sb_puts(&b, "x");
+        sb_int(&b, cases[i].v);
+        assert_false(b.oom);
+        assert_string_equal(b.data + 1, cases[i].want);
+        sb_free(&b);
+    }
+}
+
 static void test_parse_nested_duplicate_key(void **state)
 {
     static const struct {
@@ -934,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_parse_valid),
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_sb_int),
         cmocka_unit_test(test_parse_nested_duplicate_key),
         cmocka_unit_test(test_parse_bad_escapes),
         cmocka_unit_test(test_parse_deep_nesting),
