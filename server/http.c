@@ -69,19 +69,32 @@ static const char *reason(int code)
     }
 }
 
-/* The Date header's value, formatted once a second per thread. */
-static const char *http_date(void)
+/* The time now, for the Date header (RFC 9110) or, when `iso`, for the log
+ * (ISO 8601), formatted at most once a second: each caller keeps its own
+ * thread-local cache. */
+typedef struct time_cache {
+    time_t at;
+    char text[40];
+} time_cache;
+
+static const char *format_now(time_cache *c, bool iso)
 {
-    static _Thread_local time_t last;
-    static _Thread_local char buf[40];
     time_t now = time(NULL);
-    if (now != last) {
+    if (now != c->at) {
         struct tm tm;
         gmtime_r(&now, &tm);
-        strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        last = now;
+        strftime(c->text, sizeof c->text, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%a, %d %b %Y %H:%M:%S GMT",
+                 &tm);
+        c->at = now;
     }
-    return buf;
+    return c->text;
+}
+
+/* The Date header's value. */
+static const char *http_date(void)
+{
+    static _Thread_local time_cache c;
+    return format_now(&c, false);
 }
 
 /* HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 only
@@ -391,15 +404,8 @@ static void log_request(const request *r, const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-    static _Thread_local time_t last;
-    static _Thread_local char ts[32];
-    time_t now = time(NULL);
-    if (now != last) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        last = now;
-    }
+    static _Thread_local time_cache c;
+    const char *ts = format_now(&c, true);
     char line[1024];
     size_t n = (size_t)snprintf(line, sizeof line, "%s ", ts);
     log_sanitized(line, &n, sizeof line - 48, r->method);
