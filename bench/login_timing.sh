@@ -49,7 +49,7 @@ sock=$(cat "$DB_DIR/socket.path")
 port=$(free_port 5690)
 DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$sock" \
   JWT_SECRET_KEY="login-timing-key-0123456789abcdef0123456789" \
-  HOST=127.0.0.1 PORT="$port" LOGIN_MAX_FAILURES=1000000 \
+  HOST=127.0.0.1 PORT="$port" LOGIN_MAX_FAILURES=1000 \
   "$BIN" > "$OUT/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"
