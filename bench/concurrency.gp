@@ -14,6 +14,7 @@ set xrange [0.8:80]
 set xtics ("1" 1, "4" 4, "16" 16, "64" 64)
 set ylabel "requests or queries per second"
 set yrange [0:*]
+set offsets 0, 0, graph 0.15, 0
 set format y "%.0f"
 set y2label "p99 latency (ms)"
 set logscale y2 10

@@ -432,7 +432,7 @@ def write_doc(path, chart_path, elapsed, command):
       f"(`-t1` for 1 connection), {duration} s per run, {nruns} runs per scenario, the "
       "median reported (req/s and p99 are medians of their own). wrk runs on the same 2 "
       "cores as the server and MariaDB, so every figure includes the load generator's "
-      "share of the CPU (about 10-20 %).")
+      "share of the CPU (the *cores* columns show it).")
     w(f"- Data: 100 products made through `POST /products` (the list is "
       f"{meta.get('list_bytes', '?'):,} bytes of JSON); the user `bench_owner` made through "
       "the real flow (signup, `/login` -> QR PNG -> `zbarimg` -> `oathtool` -> "
@@ -475,7 +475,10 @@ def write_doc(path, chart_path, elapsed, command):
         w("- GET /products while 32 clients hammer /login: the /login load (wrk -c32) starts "
           "1.5 s before the measured GET /products (wrk -c16) and ends after it; 48 "
           f"connections for {meta.get('threads', '?')} worker threads. /login meanwhile "
-          f"{fmt_rate(med(bg, 'rps')) if bg else '-'} req/s (median). 'connections waiting': "
+          + ("; ".join(f"{r['rps']:,.1f} answers/s of which {r.get('status_ge_400', 0):,} of "
+                       f"{r['requests']:,} had a status >= 400"
+                       for r in sorted(bg, key=lambda r: r["run"])) if bg else "-")
+          + ". 'connections waiting': "
           "server-side sockets with an unread request and nothing sent back for a third of "
           "the run (GET or /login connections alike).")
     w("- status >= 400: responses that were not 2xx/3xx, summed over the runs (the 401 "
