@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "db/db_internal.h"
+#include "hexdigit.h"
 
 extern const char schema_sql[];
 extern const unsigned long schema_sql_len;
@@ -390,17 +391,6 @@ status db_ping(void)
 
 /* ---- DATABASE_URL ---- */
 
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* Percent-decode [s, s+n) into out[cap]; false when malformed or too long. */
 static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
 {
@@ -410,7 +400,7 @@ static bool pct_decode(const char *s, size_t n, char *out, size_t cap)
         if (ch == '%') {
             if (i + 2 >= n)
                 return false;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = hexdigit_value(s[i + 1]), lo = hexdigit_value(s[i + 2]);
             if (hi < 0 || lo < 0)
                 return false;
             ch = hi * 16 + lo;

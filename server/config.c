@@ -13,6 +13,7 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
+#include "hexdigit.h"
 
 #define DEFAULT_DATABASE_URL "mysql://app:app@127.0.0.1:3306/data_integrity_task"
 
@@ -55,17 +56,6 @@ static status copy_str(const char *name, const char *v, char *dst, size_t cap, c
         return ST_INVALID;
     }
     return ST_OK;
-}
-
-static int hexval(int ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 status config_load(config *c, config_getter get, char *why, size_t why_cap)
@@ -151,7 +141,7 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
             return ST_INVALID;
         }
         for (int i = 0; i < 32; i++) {
-            int hi = hexval(tkey[2 * i]), lo = hexval(tkey[2 * i + 1]);
+            int hi = hexdigit_value(tkey[2 * i]), lo = hexdigit_value(tkey[2 * i + 1]);
             if (hi < 0 || lo < 0) {
                 snprintf(why, why_cap, "TOTP_SECRET_KEY must be 64 hex characters (32 bytes)");
                 return ST_INVALID;

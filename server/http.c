@@ -5,7 +5,6 @@
 #include "server/http.h"
 
 #include <civetweb.h>
-#include <ctype.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "crypto/token.h"
+#include "hexdigit.h"
 #include "server/validate.h"
 
 static const config *g_cfg;
@@ -465,10 +465,10 @@ static bool path_is_clean(const char *p)
     for (; *p; p++) {
         if (*p != '%')
             continue;
-        if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+        int hi = hexdigit_value(p[1]), lo = hi < 0 ? -1 : hexdigit_value(p[2]);
+        if (lo < 0)
             return false;
-        char hex[3] = {p[1], p[2], '\0'};
-        unsigned long v = strtoul(hex, NULL, 16);
+        int v = hi * 16 + lo;
         if (v < 0x20 || v == 0x7f)
             return false;
         p += 2;
