@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "server/accesslog.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/routes.h"
@@ -167,6 +168,8 @@ int main(int argc, char **argv)
     if (tls)
         cb.init_ssl = on_init_ssl;
 
+    if (!accesslog_start(STDOUT_FILENO))
+        fprintf(stderr, "integrity-server: no access-log thread; writing each line directly\n");
     mg_init_library(tls ? MG_FEATURES_TLS : 0);
     ctx = mg_start(&cb, &cfg, options);
     if (!ctx) {
@@ -213,6 +216,7 @@ out:
     if (ctx)
         mg_stop(ctx); /* closes the listeners and connections, joins the workers */
     mg_exit_library();
+    accesslog_stop(); /* after the workers: their last lines are written too */
     if (auth_ready)
         routes_auth_free();
     if (db_ready) {
