@@ -1,6 +1,8 @@
 -- Integrity API schema (MySQL 8 / MariaDB 10.11). Embedded in the server at
 -- build time and applied at every start: every statement must be idempotent.
--- Statements are separated by a line that ends with ';'.
+-- A statement ends with ';' at the end of a line, or with the delimiter a
+-- DELIMITER line sets (the stored routines' bodies hold ';'), as the mysql
+-- client reads a script: `mariadb db < schema.sql` applies it too.
 
 CREATE TABLE IF NOT EXISTS users (
     id                 BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -52,3 +54,145 @@ CREATE TABLE IF NOT EXISTS product_history (
     PRIMARY KEY (id),
     KEY ix_product_history_product (product_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- PUT/PATCH /products/<id> (SPEC 6) in one round trip: lock the row, check
+-- If-Match (p_if_version 0: any), apply the sent fields (NULL: keep), write
+-- the audit row and answer the stored row, in one transaction. A client's
+-- values are parameters only; nothing is built from them as SQL text.
+-- Answers one row: outcome (0 updated, 1 no such product, 2 version differs),
+-- then the product's columns (NULL unless updated). Any SQL error rolls back
+-- and reaches the caller as that error. The audit row is a single-row
+-- INSERT ... VALUES: an INSERT ... SELECT would hold InnoDB's table-wide
+-- AUTO-INC lock to its end (innodb_autoinc_lock_mode 1), one writer at a time.
+-- Routines are never replaced in place (instances may run side by side
+-- during an upgrade): a changed body gets a new name (_v2) and the old one
+-- is dropped a release later.
+DELIMITER //
+CREATE PROCEDURE IF NOT EXISTS product_update_v1(
+    IN p_id         BIGINT UNSIGNED,
+    IN p_if_version BIGINT UNSIGNED,
+    IN p_name       VARCHAR(255) CHARACTER SET utf8mb4,
+    IN p_desc       VARCHAR(2000) CHARACTER SET utf8mb4,
+    IN p_price      VARCHAR(32) CHARACTER SET ascii,
+    IN p_quantity   BIGINT,
+    IN p_actor      VARCHAR(64) CHARACTER SET ascii)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_version INT UNSIGNED DEFAULT NULL;
+    DECLARE v_name VARCHAR(255) CHARACTER SET utf8mb4;
+    DECLARE v_desc VARCHAR(2000) CHARACTER SET utf8mb4;
+    DECLARE v_price DECIMAL(10,2);
+    DECLARE v_quantity INT;
+    DECLARE v_before, v_after LONGTEXT CHARACTER SET utf8mb4;
+    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END; -- no row: v_version stays NULL
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+    START TRANSACTION;
+    SELECT version,
+           JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,
+                       'quantity', quantity)
+      INTO v_version, v_before
+      FROM products WHERE id = p_id FOR UPDATE;
+    IF v_version IS NULL THEN
+        ROLLBACK;
+        SELECT 1, NULL, NULL, NULL, NULL, NULL, NULL;
+    ELSEIF p_if_version <> 0 AND v_version <> p_if_version THEN
+        ROLLBACK;
+        SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL;
+    ELSE
+        UPDATE products
+           SET name = IFNULL(p_name, name), description = IFNULL(p_desc, description),
+               price = IFNULL(p_price, price), quantity = IFNULL(p_quantity, quantity),
+               version = version + 1
+         WHERE id = p_id;
+        SELECT name, description, price, quantity, version,
+               JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,
+                           'quantity', quantity)
+          INTO v_name, v_desc, v_price, v_quantity, v_version, v_after
+          FROM products WHERE id = p_id;
+        INSERT INTO product_history (product_id, action, username, before_json, after_json)
+        VALUES (p_id, 'update', p_actor, v_before, v_after);
+        COMMIT;
+        SELECT 0, p_id, v_name, v_desc, v_price, v_quantity, v_version;
+    END IF;
+END//
+DELIMITER ;
+
+-- POST /products: the row and its "create" audit row in one transaction, in
+-- one round trip. Answers one row: the new id.
+DELIMITER //
+CREATE PROCEDURE IF NOT EXISTS product_create_v1(
+    IN p_name     VARCHAR(255) CHARACTER SET utf8mb4,
+    IN p_desc     VARCHAR(2000) CHARACTER SET utf8mb4,
+    IN p_price    VARCHAR(32) CHARACTER SET ascii,
+    IN p_quantity BIGINT,
+    IN p_actor    VARCHAR(64) CHARACTER SET ascii)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_id BIGINT UNSIGNED;
+    DECLARE v_after LONGTEXT CHARACTER SET utf8mb4;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+    START TRANSACTION;
+    INSERT INTO products (name, description, price, quantity)
+    VALUES (p_name, p_desc, p_price, p_quantity);
+    SET v_id = LAST_INSERT_ID();
+    SELECT JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,
+                       'quantity', quantity)
+      INTO v_after
+      FROM products WHERE id = v_id;
+    INSERT INTO product_history (product_id, action, username, after_json)
+    VALUES (v_id, 'create', p_actor, v_after);
+    COMMIT;
+    SELECT v_id;
+END//
+DELIMITER ;
+
+-- DELETE /products/<id>: lock, check If-Match as product_update_v1 does,
+-- delete, and write the "delete" audit row, in one transaction. Answers one
+-- row: outcome (0 deleted, 1 no such product, 2 version differs).
+DELIMITER //
+CREATE PROCEDURE IF NOT EXISTS product_delete_v1(
+    IN p_id         BIGINT UNSIGNED,
+    IN p_if_version BIGINT UNSIGNED,
+    IN p_actor      VARCHAR(64) CHARACTER SET ascii)
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_version INT UNSIGNED DEFAULT NULL;
+    DECLARE v_before LONGTEXT CHARACTER SET utf8mb4;
+    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END; -- no row: v_version stays NULL
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+    START TRANSACTION;
+    SELECT version,
+           JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,
+                       'quantity', quantity)
+      INTO v_version, v_before
+      FROM products WHERE id = p_id FOR UPDATE;
+    IF v_version IS NULL THEN
+        ROLLBACK;
+        SELECT 1;
+    ELSEIF p_if_version <> 0 AND v_version <> p_if_version THEN
+        ROLLBACK;
+        SELECT 2;
+    ELSE
+        DELETE FROM products WHERE id = p_id;
+        INSERT INTO product_history (product_id, action, username, before_json)
+        VALUES (p_id, 'delete', p_actor, v_before);
+        COMMIT;
+        SELECT 0;
+    END IF;
+END//
+DELIMITER ;

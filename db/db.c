@@ -35,6 +35,11 @@ extern const unsigned long schema_sql_len;
 /* After a failed connect, requests fail fast for this long instead of each
  * waiting for its own connect attempt (a stopped server must answer 503 fast). */
 #define CONNECT_HOLDOFF_MS 250
+/* A connection idle this long is checked for a server-side close before use
+ * (one poll()); a busy one is not: under load that poll was one system call
+ * in ten. A connection the server drops while busy fails its next statement,
+ * which closes it (503 once), and the one after reconnects. */
+#define STALE_CHECK_IDLE_MS 1000
 
 typedef struct stmt_entry {
     const char *sql; /* the cache key: a string literal's address */
@@ -45,6 +50,7 @@ typedef struct db_conn {
     MYSQL *mysql;
     stmt_entry stmts[STMT_CACHE_SIZE];
     size_t nstmts;
+    long long used_ms; /* monotonic ms of the last conn_get() */
 } db_conn;
 
 static db_config g_cfg;
@@ -93,12 +99,19 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rt);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &wt);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(m, MYSQL_INIT_COMMAND,
-                  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-                  "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'");
+    /* A row lock is waited for less long than a reply: a write that cannot
+     * get its lock fails in the database (ER_LOCK_WAIT_TIMEOUT, rolled back,
+     * 503) rather than going on there after this client gave up on it. */
+    char init[320];
+    snprintf(init, sizeof init,
+             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00',"
+             " innodb_lock_wait_timeout = %u",
+             rt > 2 ? rt - 2 : 1);
+    mysql_options(m, MYSQL_INIT_COMMAND, init);
     const char *sock = g_cfg.socket[0] ? g_cfg.socket : NULL;
     if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database, g_cfg.port,
-                            sock, CLIENT_FOUND_ROWS)) {
+                            sock, CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
         if (why)
             snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
         mysql_close(m);
@@ -117,11 +130,13 @@ static status conn_get(db_conn **out)
     db_conn *c = &t_conn;
     if (!t_startup && !atomic_load(&g_ready))
         return ST_UNAVAILABLE;
-    if (c->mysql && conn_is_stale(c))
+    long long now = now_ms();
+    if (c->mysql && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
         conn_close(c);
+    c->used_ms = now;
     if (!c->mysql) {
         long long failed = atomic_load(&g_connect_failed_ms);
-        if (failed && now_ms() - failed < CONNECT_HOLDOFF_MS)
+        if (failed && now - failed < CONNECT_HOLDOFF_MS)
             return ST_UNAVAILABLE;
         status st = conn_open(c, NULL, 0);
         if (st != ST_OK)
@@ -254,37 +269,27 @@ void db_done(MYSQL_STMT *stmt)
     mysql_stmt_free_result(stmt);
 }
 
-status db_begin(void)
+status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
 {
-    db_conn *c;
-    status st = conn_get(&c);
+    MYSQL_STMT *s = NULL;
+    status st = db_exec(sql, params, &s, NULL);
     if (st != ST_OK)
         return st;
-    /* One round trip, and COMMIT/ROLLBACK return the session to autocommit:
-     * cheaper than switching autocommit off and on again (two more). */
-    static const char start[] = "START TRANSACTION";
-    if (mysql_real_query(c->mysql, start, sizeof start - 1))
-        return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
-    return ST_OK;
-}
-
-status db_commit(void)
-{
-    db_conn *c = &t_conn;
-    if (!c->mysql)
-        return ST_UNAVAILABLE;
-    if (mysql_commit(c->mysql))
-        return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
-    return ST_OK;
-}
-
-void db_rollback(void)
-{
-    db_conn *c = &t_conn;
-    if (!c->mysql)
-        return;
-    if (mysql_rollback(c->mysql))
-        conn_close(c); /* never hand a half-open transaction to the next request */
+    st = mysql_stmt_field_count(s) ? db_fetch(s, results) : ST_INTERNAL;
+    if (st == ST_NOT_FOUND)
+        st = ST_INTERNAL; /* the routine always answers one row */
+    if (!t_conn.mysql)
+        return st; /* an error closed the connection, and the statement with it */
+    /* Drain: the rest of this result, any further ones, and the CALL's own
+     * final status, which carries an error raised after the row was sent
+     * (a failed COMMIT). The connection is unusable until all are read. */
+    mysql_stmt_free_result(s);
+    int more;
+    while ((more = mysql_stmt_next_result(s)) == 0)
+        mysql_stmt_free_result(s);
+    if (more > 0)
+        return db_stmt_error(s);
+    return st;
 }
 
 status db_init(const db_config *cfg)
@@ -342,38 +347,65 @@ status db_wait_ready(volatile sig_atomic_t *stop)
     }
 }
 
+/* True when [p, e) holds only blanks and "--" comments. */
+static bool sql_is_blank(const char *p, const char *e)
+{
+    for (; p < e; p++) {
+        if (*p == '-' && p + 1 < e && p[1] == '-') {
+            while (p < e && *p != '\n')
+                p++;
+        } else if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r') {
+            return false;
+        }
+    }
+    return true;
+}
+
 status db_apply_schema(void)
 {
     db_conn *c;
     status st = conn_get(&c);
     if (st != ST_OK)
         return st;
-    /* Statements end with ';' at the end of a line; comments are skipped by
-     * the server. No client input is involved. */
+    /*
+     * Read as the mysql client reads a script, so the file also runs as
+     * `mariadb < schema.sql`: a statement ends with the delimiter at the end
+     * of a line, ';' unless a "DELIMITER x" line changed it (routine bodies
+     * hold ';'). Comments are left to the server. No client input is involved.
+     */
     const char *p = schema_sql, *end = schema_sql + schema_sql_len;
+    const char *stmt = p;
+    char delim[8] = ";";
     while (p < end) {
-        const char *semi = p;
-        while (semi < end && !(*semi == ';' && (semi + 1 == end || semi[1] == '\n')))
-            semi++;
-        size_t n = (size_t)(semi - p);
-        bool blank = true;
-        for (const char *q = p; q < semi; q++) {
-            if (*q == '-' && q + 1 < semi && q[1] == '-') {
-                while (q < semi && *q != '\n')
-                    q++;
-            } else if (*q != ' ' && *q != '\n' && *q != '\t' && *q != '\r') {
-                blank = false;
-                break;
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (!eol)
+            eol = end;
+        size_t dl = strlen(delim), n = (size_t)(eol - p);
+        if (p == stmt || sql_is_blank(stmt, p)) {
+            static const char kw[] = "DELIMITER ";
+            if (n > sizeof kw - 1 && strncmp(p, kw, sizeof kw - 1) == 0) {
+                size_t k = n - (sizeof kw - 1);
+                if (k >= sizeof delim)
+                    return ST_INTERNAL;
+                memcpy(delim, p + sizeof kw - 1, k);
+                delim[k] = '\0';
+                p = stmt = eol + (eol < end);
+                continue;
             }
         }
-        if (!blank && mysql_real_query(c->mysql, p, n)) {
-            fprintf(stderr, "db: applying schema.sql failed: %u %s\n", mysql_errno(c->mysql),
-                    mysql_error(c->mysql));
-            return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
+        if (n >= dl && memcmp(eol - dl, delim, dl) == 0) {
+            const char *last = eol - dl;
+            if (!sql_is_blank(stmt, last) &&
+                mysql_real_query(c->mysql, stmt, (unsigned long)(last - stmt))) {
+                fprintf(stderr, "db: applying schema.sql failed: %u %s\n", mysql_errno(c->mysql),
+                        mysql_error(c->mysql));
+                return map_error(c, mysql_errno(c->mysql), mysql_error(c->mysql));
+            }
+            stmt = eol + (eol < end);
         }
-        p = semi + 1;
+        p = eol + (eol < end);
     }
-    return ST_OK;
+    return sql_is_blank(stmt, end) ? ST_OK : ST_INTERNAL; /* a statement without its end */
 }
 
 status db_ping(void)

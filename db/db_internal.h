@@ -36,13 +36,15 @@ status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results);
 /* Finish with a statement from db_exec: discard any unread rows. */
 void db_done(MYSQL_STMT *stmt);
 
+/*
+ * Execute a CALL of a stored routine that answers exactly one row, fetch it
+ * into `results`, and read the rest of what the CALL sends (its final status
+ * included): ST_OK with the row, or the routine's error mapped as db_exec's.
+ */
+status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results);
+
 /* Map a statement's error to a status (dropping a broken connection). */
 status db_stmt_error(MYSQL_STMT *stmt);
-
-/* Transactions on this thread's connection. */
-status db_begin(void);
-status db_commit(void);
-void db_rollback(void);
 
 /* MYSQL_BIND builders: each fills one element and returns nothing. */
 static inline void db_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
