@@ -104,41 +104,66 @@ void sb_int(strbuf *b, long long v)
     sb_append(b, p, (size_t)(buf + sizeof buf - p));
 }
 
+/* The bytes JSON strings must escape: '"', '\\' and the controls (RFC 8259). */
+static bool needs_escape(unsigned char ch)
+{
+    return ch < 0x20 || ch == '"' || ch == '\\';
+}
+
 void sb_json_str(strbuf *b, const char *s)
 {
+    sb_json_strn(b, s, strlen(s));
+}
+
+void sb_json_strn(strbuf *b, const char *s, size_t n)
+{
     static const char hex[] = "0123456789abcdef";
-    sb_append(b, "\"", 1);
-    const char *run = s;
-    for (const char *p = s; *p; p++) {
+    /* One reservation for the worst case (every byte a \u00XX), then plain
+     * stores: no bounds check or NUL per piece. A product list spends most
+     * of its user-space time here. */
+    if (n > (SIZE_MAX - 3) / 6) {
+        b->oom = true;
+        return;
+    }
+    if (!sb_reserve(b, n * 6 + 2))
+        return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    const char *run = s, *end = s + n;
+    for (const char *p = s; p < end; p++) {
         unsigned char ch = (unsigned char)*p;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
+        if (!needs_escape(ch))
             continue;
-        sb_append(b, run, (size_t)(p - run));
+        memcpy(o, run, (size_t)(p - run));
+        o += p - run;
         run = p + 1;
+        *o++ = '\\';
         switch (ch) {
         case '"':
-            sb_append(b, "\\\"", 2);
-            break;
         case '\\':
-            sb_append(b, "\\\\", 2);
+            *o++ = (char)ch;
             break;
         case '\n':
-            sb_append(b, "\\n", 2);
+            *o++ = 'n';
             break;
         case '\r':
-            sb_append(b, "\\r", 2);
+            *o++ = 'r';
             break;
         case '\t':
-            sb_append(b, "\\t", 2);
+            *o++ = 't';
             break;
-        default: {
-            char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-            sb_append(b, esc, 6);
-        }
+        default:
+            memcpy(o, "u00", 3);
+            o[3] = hex[ch >> 4];
+            o[4] = hex[ch & 15];
+            o += 5;
         }
     }
-    sb_append(b, run, strlen(run));
-    sb_append(b, "\"", 1);
+    memcpy(o, run, (size_t)(end - run));
+    o += end - run;
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
 }
 
 bool utf8_valid(const char *str, size_t n)

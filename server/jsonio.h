@@ -26,11 +26,14 @@ void sb_reset(strbuf *b);
 bool sb_reserve(strbuf *b, size_t extra);
 void sb_append(strbuf *b, const char *s, size_t n);
 void sb_puts(strbuf *b, const char *s);
+/* sb_puts of a string literal, its length known at compile time. */
+#define sb_lit(b, lit) sb_append((b), "" lit, sizeof(lit) - 1)
 void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append `v` in decimal (no printf: it runs twice per product in a list). */
 void sb_int(strbuf *b, long long v);
-/* Append `s` as a quoted, escaped JSON string. */
+/* Append `s` (or the n bytes at s) as a quoted, escaped JSON string. */
 void sb_json_str(strbuf *b, const char *s);
+void sb_json_strn(strbuf *b, const char *s, size_t n);
 
 /* True when [s, s+n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool utf8_valid(const char *s, size_t n);

@@ -16,17 +16,17 @@
 
 static void render_product(strbuf *b, const product *p)
 {
-    sb_puts(b, "{\"id\":");
+    sb_lit(b, "{\"id\":");
     sb_int(b, (long long)p->id);
-    sb_puts(b, ",\"name\":");
+    sb_lit(b, ",\"name\":");
     sb_json_str(b, p->name);
-    sb_puts(b, ",\"description\":");
+    sb_lit(b, ",\"description\":");
     sb_json_str(b, p->description);
-    sb_puts(b, ",\"price\":");
+    sb_lit(b, ",\"price\":");
     sb_json_decimal(b, p->price);
-    sb_puts(b, ",\"quantity\":");
+    sb_lit(b, ",\"quantity\":");
     sb_int(b, p->quantity);
-    sb_puts(b, "}");
+    sb_lit(b, "}");
 }
 
 /* 200/201 with one product, its ETag and, for 201, its Location. */
