@@ -234,6 +234,45 @@ static void test_sb_json_str_long(void **state)
     sb_free(&b);
 }
 
+/* sb_json_strn takes exactly n bytes (a NUL among them is escaped), and its
+ * worst case (every byte a \u00XX) grows the buffer as needed. */
+static void test_sb_json_strn(void **state)
+{
+    strbuf b;
+
+    (void)state;
+    sb_init(&b);
+    sb_lit(&b, "[");
+    sb_json_strn(&b, "a\0b\"cdef", 4); /* "a", NUL, "b", '"' */
+    sb_lit(&b, "]");
+    assert_false(b.oom);
+    assert_string_equal(b.data, "[\"a\\u0000b\\\"\"]");
+    assert_int_equal(b.len, strlen(b.data));
+
+    char ctl[300];
+    for (size_t k = 0; k < sizeof ctl; k++)
+        ctl[k] = (char)(1 + k % 31); /* all controls: 1..31 */
+    sb_reset(&b);
+    sb_json_strn(&b, ctl, sizeof ctl);
+    assert_false(b.oom);
+    size_t two = 0; /* of these, only \n, \r and \t have two-byte escapes */
+    for (size_t k = 0; k < sizeof ctl; k++)
+        two += ctl[k] == '\n' || ctl[k] == '\r' || ctl[k] == '\t';
+    assert_int_equal(b.len, 2 + two * 2 + (sizeof ctl - two) * 6);
+    assert_true(b.len < b.cap);
+    assert_int_equal(b.data[b.len], '\0');
+    cJSON *j = cJSON_ParseWithLength(b.data, b.len);
+    assert_non_null(j);
+    assert_true(cJSON_IsString(j));
+    assert_memory_equal(j->valuestring, ctl, sizeof ctl);
+    cJSON_Delete(j);
+
+    sb_reset(&b);
+    sb_json_strn(&b, "", 0);
+    assert_string_equal(b.data, "\"\"");
+    sb_free(&b);
+}
+
 /* ---- UTF-8 ---- */
 
 static const struct {
@@ -953,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_sb_printf_long),
         cmocka_unit_test(test_sb_json_str),
         cmocka_unit_test(test_sb_json_str_long),
+        cmocka_unit_test(test_sb_json_strn),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_valid_respects_length),
         cmocka_unit_test(test_utf8_length),
