@@ -528,6 +528,12 @@ say "  $(jq -r '.counted' <<< "$json") requests in $(jq -r '.seconds' <<< "$json
 say "POST, PUT, DELETE /products (c=16)"
 for ((r = 1; r <= RUNS; r++)); do measure post 16 "$r" post.lua /products; done
 for ((r = 1; r <= RUNS; r++)); do measure put 16 "$r" put.lua / BENCH_ID_MAX=100; done
+# PUT's database-alone rate: the server's own CALL (db/products.c) with the
+# values put.lua sends (a partial update of price and quantity, no If-Match).
+for ((i = 1; i <= 100; i++)); do
+  echo "CALL product_update_v1($i, 0, NULL, NULL, '$((10 + i % 990)).$(printf %02d $((i % 100)))', $((i % 500)), 'bench_owner');"
+done > "$OUT/slap-put.sql"
+slap_series slap_put 16 "$OUT/slap-put.sql"
 for ((r = 1; r <= RUNS; r++)); do
   tag="bench-del-$r"
   sqlroot "INSERT INTO products (name, description, price, quantity)
