@@ -403,7 +403,10 @@ static void log_request(const request *r, const struct timespec *t0)
 {
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    /* tenths of a millisecond, rounded, in integers (no floating-point printf per line) */
+    long long us =
+        (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+    long long tenths = us < 0 ? 0 : (us + 50) / 100;
     static _Thread_local time_cache c;
     const char *ts = format_now(&c, true);
     char line[1024];
@@ -411,7 +414,8 @@ static void log_request(const request *r, const struct timespec *t0)
     log_sanitized(line, &n, sizeof line - 48, r->method);
     line[n++] = ' ';
     log_sanitized(line, &n, sizeof line - 48, r->path);
-    int k = snprintf(line + n, sizeof line - n, " %d %.1fms\n", r->code, ms);
+    int k =
+        snprintf(line + n, sizeof line - n, " %d %lld.%lldms\n", r->code, tenths / 10, tenths % 10);
     if (k > 0)
         n += (size_t)k;
     accesslog_line(line, n);
