@@ -103,11 +103,15 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
      * get its lock fails in the database (ER_LOCK_WAIT_TIMEOUT, rolled back,
      * 503) rather than going on there after this client gave up on it. */
     char init[320];
-    snprintf(init, sizeof init,
-             "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
-             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00',"
-             " innodb_lock_wait_timeout = %u",
-             rt > 2 ? rt - 2 : 1);
+    int n = snprintf(init, sizeof init,
+                     "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
+                     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00',"
+                     " innodb_lock_wait_timeout = %u",
+                     rt > 2 ? rt - 2 : 1);
+    if (n < 0 || (size_t)n >= sizeof init) { /* cannot happen: a constant and one number */
+        mysql_close(m);
+        return ST_INTERNAL;
+    }
     mysql_options(m, MYSQL_INIT_COMMAND, init);
     const char *sock = g_cfg.socket[0] ? g_cfg.socket : NULL;
     if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database, g_cfg.port,

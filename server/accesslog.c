@@ -110,15 +110,14 @@ void accesslog_line(const char *line, size_t n)
 
 void accesslog_stop(void)
 {
+    /* Not running from here on: a line that comes while the writer drains
+     * the buffer is written by its caller, so none is left behind. */
     pthread_mutex_lock(&g_log.lock);
     bool running = g_log.running;
+    g_log.running = false;
     g_log.stopping = true;
     pthread_cond_signal(&g_log.wake);
     pthread_mutex_unlock(&g_log.lock);
-    if (!running)
-        return;
-    pthread_join(g_log.writer, NULL);
-    pthread_mutex_lock(&g_log.lock);
-    g_log.running = false;
-    pthread_mutex_unlock(&g_log.lock);
+    if (running)
+        pthread_join(g_log.writer, NULL);
 }
