@@ -160,6 +160,9 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
     if ((st = get_uint(get, "LOGIN_CHALLENGE_SECONDS", 300, 1, 24L * 3600, &v, why, why_cap)))
         return st;
     c->login_challenge_seconds = (unsigned)v;
+    if ((st = get_uint(get, "LOGIN_QUEUE_SECONDS", 5, 1, 300, &v, why, why_cap)))
+        return st;
+    c->login_queue_seconds = (unsigned)v;
 
     const char *cert = get("TLS_CERT"), *tlskey = get("TLS_KEY");
     bool has_cert = cert && *cert, has_key = tlskey && *tlskey;
@@ -198,6 +201,8 @@ void config_usage(FILE *out)
           "  LOGIN_LOCK_SECONDS       how long the lock lasts, default 900\n"
           "  LOGIN_CHALLENGE_SECONDS  how long a password login stays good for /verify-2fa,\n"
           "                           default 300\n"
+          "  LOGIN_QUEUE_SECONDS      how long a login or signup may wait for a bcrypt slot\n"
+          "                           before 503 server_busy, default 5\n"
           "  TLS_CERT, TLS_KEY        PEM certificate and key: serve HTTPS only\n",
           out);
 }

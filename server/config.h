@@ -32,6 +32,7 @@ typedef struct config {
     unsigned login_max_failures;
     unsigned login_lock_seconds;
     unsigned login_challenge_seconds;
+    unsigned login_queue_seconds; /* the longest wait for a bcrypt slot */
     char tls_cert[1024];
     char tls_key[1024];
 } config;

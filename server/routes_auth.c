@@ -2,6 +2,8 @@
  * routes_auth.c - POST /signup, /login and /verify-2fa (SPEC 3 and 4).
  * Validates the bodies, calls crypto/, totp/ and db/users, renders answers.
  */
+#define _GNU_SOURCE /* sem_clockwait */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <semaphore.h>
@@ -30,20 +32,35 @@
 /* A hash nobody's password matches, checked for unknown users so that they
  * cost the same bcrypt as known ones (no user enumeration by timing). */
 static char g_dummy_hash[PASSWORD_HASH_LEN + 1];
-/* At most one bcrypt per core at a time: more only adds contention. Requests
- * waiting for a slot hold a worker thread each, so at most half the workers
- * may wait; past that a login is answered 503 server_busy at once and the
- * other half of the pool keeps serving everything else. */
+/*
+ * At most one bcrypt per core at a time: more only adds contention. A login
+ * or signup first takes a place in the bcrypt queue, before any database
+ * work; each place holds a worker thread, so at most half the workers may
+ * have one, and past that the request is answered 503 server_busy at once,
+ * having cost no query (a client that retries at once, as load generators
+ * do, must not turn each retry into database writes). A place then waits at
+ * most LOGIN_QUEUE_SECONDS for a slot and is answered 503 server_busy after
+ * that: a client that gave up waiting (its socket is not watched while it
+ * waits) holds its place no longer than this.
+ */
 static sem_t g_bcrypt_slots;
-static atomic_int g_bcrypt_queued;
-static int g_bcrypt_queue_max;
+static atomic_int g_bcrypt_places;
+static int g_bcrypt_places_max;
+static unsigned g_bcrypt_wait_seconds;
+
+/* A request's place in the bcrypt queue. */
+typedef struct bcrypt_place {
+    bool held;
+    struct timespec deadline; /* CLOCK_MONOTONIC: the latest a slot is waited for */
+} bcrypt_place;
 
 status routes_auth_init(const config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (sem_init(&g_bcrypt_slots, 0, (unsigned)(cores > 0 ? cores : 1)) != 0)
         return ST_INTERNAL;
-    g_bcrypt_queue_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;
+    g_bcrypt_places_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;
+    g_bcrypt_wait_seconds = cfg->login_queue_seconds;
     unsigned char rnd[24];
     char pw[sizeof rnd * 2 + 1];
     status st = random_bytes(rnd, sizeof rnd);
@@ -61,41 +78,55 @@ void routes_auth_free(void)
     sem_destroy(&g_bcrypt_slots);
 }
 
-/* Take a bcrypt slot, waiting if need be; ST_BUSY when too many wait. */
-static status bcrypt_enter(void)
+/* Take a place in the queue; ST_BUSY when every place is taken. */
+static status bcrypt_admit(bcrypt_place *p)
 {
-    if (atomic_fetch_add(&g_bcrypt_queued, 1) >= g_bcrypt_queue_max) {
-        atomic_fetch_sub(&g_bcrypt_queued, 1);
+    if (atomic_fetch_add(&g_bcrypt_places, 1) >= g_bcrypt_places_max) {
+        atomic_fetch_sub(&g_bcrypt_places, 1);
         return ST_BUSY;
     }
-    sem_wait(&g_bcrypt_slots);
+    clock_gettime(CLOCK_MONOTONIC, &p->deadline);
+    p->deadline.tv_sec += (time_t)g_bcrypt_wait_seconds;
+    p->held = true;
     return ST_OK;
 }
 
-static void bcrypt_leave(void)
+static void bcrypt_leave(bcrypt_place *p)
 {
-    sem_post(&g_bcrypt_slots);
-    atomic_fetch_sub(&g_bcrypt_queued, 1);
+    if (p->held)
+        atomic_fetch_sub(&g_bcrypt_places, 1);
+    p->held = false;
 }
 
-static status hash_gated(const char *pw, size_t len, int cost, char out[PASSWORD_HASH_LEN + 1])
+/* Wait for a slot until the place's deadline (a free slot is taken even
+ * past it); ST_BUSY when none came. */
+static status bcrypt_slot_take(const bcrypt_place *p)
 {
-    status st = bcrypt_enter();
+    while (sem_clockwait(&g_bcrypt_slots, CLOCK_MONOTONIC, &p->deadline) != 0)
+        if (errno != EINTR)
+            return ST_BUSY; /* ETIMEDOUT */
+    return ST_OK;
+}
+
+static status hash_gated(const bcrypt_place *p, const char *pw, size_t len, int cost,
+                         char out[PASSWORD_HASH_LEN + 1])
+{
+    status st = bcrypt_slot_take(p);
     if (st != ST_OK)
         return st;
     st = password_hash(pw, len, cost, out);
-    bcrypt_leave();
+    sem_post(&g_bcrypt_slots);
     return st;
 }
 
 /* ST_OK when `pw` matches `hash`, ST_UNAUTHORIZED when not, ST_BUSY. */
-static status verify_gated(const char *pw, size_t len, const char *hash)
+static status verify_gated(const bcrypt_place *p, const char *pw, size_t len, const char *hash)
 {
-    status st = bcrypt_enter();
+    status st = bcrypt_slot_take(p);
     if (st != ST_OK)
         return st;
     bool ok = password_verify(pw, len, hash);
-    bcrypt_leave();
+    sem_post(&g_bcrypt_slots);
     return ok ? ST_OK : ST_UNAUTHORIZED;
 }
 
@@ -220,10 +251,14 @@ void route_signup(request *r)
     uint8_t secret[TOTP_SECRET_BYTES];
     char stored[SECRET_SEALED_MAX + 1];
     char hash[PASSWORD_HASH_LEN + 1];
+    bcrypt_place place = {0};
 
     if (!read_credentials(r, &body, &c))
         goto out;
-    status st = hash_gated(c.password, c.password_len, r->cfg->bcrypt_cost, hash);
+    status st = bcrypt_admit(&place);
+    if (st == ST_OK)
+        st = hash_gated(&place, c.password, c.password_len, r->cfg->bcrypt_cost, hash);
+    bcrypt_leave(&place);
     if (st == ST_OK)
         st = random_bytes(secret, sizeof secret);
     if (st == ST_OK)
@@ -312,14 +347,20 @@ void route_login(request *r)
     credentials c;
     user u;
     char new_hash[PASSWORD_HASH_LEN + 1];
+    bcrypt_place place = {0};
     memset(&u, 0, sizeof u);
 
     if (!read_credentials(r, &body, &c))
         goto out;
     const config *cfg = r->cfg;
-    status st = users_find(c.username, &u);
+    status st = bcrypt_admit(&place);
+    if (st != ST_OK) {
+        http_send_status(r, st);
+        goto out;
+    }
+    st = users_find(c.username, &u);
     if (st == ST_NOT_FOUND) {
-        st = verify_gated(c.password, c.password_len, g_dummy_hash);
+        st = verify_gated(&place, c.password, c.password_len, g_dummy_hash);
         if (st == ST_BUSY)
             http_send_status(r, st);
         else
@@ -340,7 +381,7 @@ void route_login(request *r)
         http_send_status(r, st);
         goto out;
     }
-    st = verify_gated(c.password, c.password_len, u.password_hash);
+    st = verify_gated(&place, c.password, c.password_len, u.password_hash);
     if (st == ST_BUSY) {
         /* Not checked: give the reserved attempt back, as for a right one. */
         (void)users_release_attempt(u.id);
@@ -357,8 +398,9 @@ void route_login(request *r)
     }
     const char *rehash = NULL;
     if (password_needs_rehash(u.password_hash, cfg->bcrypt_cost) &&
-        hash_gated(c.password, c.password_len, cfg->bcrypt_cost, new_hash) == ST_OK)
+        hash_gated(&place, c.password, c.password_len, cfg->bcrypt_cost, new_hash) == ST_OK)
         rehash = new_hash;
+    bcrypt_leave(&place);
     st = users_open_challenge(u.id, cfg->login_challenge_seconds, rehash);
     if (st != ST_OK) {
         http_send_status(r, st);
@@ -373,7 +415,9 @@ void route_login(request *r)
     else
         send_enrollment(r, &u);
 out:
+    bcrypt_leave(&place);
     OPENSSL_cleanse(&u, sizeof u);
+    OPENSSL_cleanse(new_hash, sizeof new_hash);
     cJSON_Delete(body);
 }
 

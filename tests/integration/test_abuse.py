@@ -26,7 +26,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import DEFAULT_PASSWORD, ServerTestCase, bearer, new_username, sql_str  # noqa: E402
+from harness import (DEFAULT_PASSWORD, MYSQL_PORT, FlakyProxy, ServerTestCase, bearer,  # noqa: E402
+                     new_username, sql_str)
 
 INVALID_CREDENTIALS = {"message": "Invalid username or password", "error": "invalid_credentials"}
 RAW_TIMEOUT = 15.0          # seconds to wait for one raw exchange
@@ -323,6 +324,94 @@ class BcryptQueueTests(LoginRaceMixin, ServerTestCase):
         self.assertEqual(int(self.user_value(username, "failed_logins")), len(checked))
         # and the pool kept serving other requests
         self.assertEqual(self.server.request("GET", "/healthz").status, 200)
+
+
+class BcryptQueueDeadlineTests(LoginRaceMixin, ServerTestCase):
+    """A place in the queue waits at most LOGIN_QUEUE_SECONDS for a bcrypt
+    slot, then is answered 503 server_busy with its reserved attempt given
+    back: a request whose client gave up waiting cannot hold a place longer."""
+    CORES = os.cpu_count() or 1
+    PARALLEL = CORES + 4  # every slot taken, and 4 more waiting
+    # Cost 15 is over a second per hash (about 1.7 s on the 2-core CI
+    # machine), so the 4 without a slot are still waiting after 1 s. THREADS
+    # gives every login a place (half the pool) and leaves workers over.
+    server_env = {"LOGIN_MAX_FAILURES": "100", "BCRYPT_COST": "15", "LOGIN_QUEUE_SECONDS": "1",
+                  "THREADS": str(2 * PARALLEL + 4)}
+
+    def test_a_login_waiting_past_the_queue_time_is_503_server_busy(self):
+        username, _ = self.signup(new_username("qwait"))
+        results = self.race(username, "wrong password")
+        self.assertEqual([r for r in results if not isinstance(r, tuple)], [])
+        responses = [r[0] for r in results]
+        statuses = sorted(r.status for r in responses)
+        busy = [r for r in responses if r.status == 503]
+        checked = [r for r in responses if r.status == 401]
+        self.assertEqual(len(busy) + len(checked), self.PARALLEL, statuses)
+        self.assertGreaterEqual(len(busy), 1, statuses)
+        self.assertGreaterEqual(len(checked), 1, statuses)
+        for r in busy:
+            self.assertError(r, 503, "server_busy")
+            self.assertEqual(r.header("Retry-After"), "1")
+        # the attempts that timed out were given back; the checked ones count
+        self.assertEqual(int(self.user_value(username, "failed_logins")), len(checked))
+        # and nothing is left holding a place: a login goes through again
+        self.assertError(self.login(username, "wrong password"), 401, "invalid_credentials")
+
+
+class BcryptQueueFullTests(ServerTestCase):
+    """A login that finds every place taken is answered 503 server_busy before
+    any database work (a client retrying at once must not turn each retry
+    into queries and writes): it is answered so even with the database cut."""
+    start_server = False
+
+    def test_a_login_without_a_place_touches_no_database(self):
+        if not MYSQL_PORT:
+            self.fail("IT_MYSQL_PORT is not set (the TCP port of the test MariaDB)")
+        proxy = FlakyProxy(MYSQL_PORT)
+        self.addCleanup(proxy.close)
+        url = f"mysql://app:app@127.0.0.1:{proxy.port}/{self.db.name}"
+        # THREADS 4: 2 places; cost 15 keeps both logins in bcrypt for a second or more.
+        srv = self.spawn_server({"THREADS": "4", "BCRYPT_COST": "15", "LOGIN_MAX_FAILURES": "100"},
+                                database_url=url)
+        username, password = self.signup(new_username("qfull"), srv=srv)
+        results = []
+
+        def slow_login():
+            try:
+                results.append(srv.request("POST", "/login", headers={"Accept": "application/json"},
+                                           json_body={"username": username,
+                                                      "password": "wrong password"},
+                                           timeout=60))
+            except Exception as e:  # reported below
+                results.append(e)
+
+        threads = [threading.Thread(target=slow_login) for _ in range(2)]
+        for t in threads:
+            t.start()
+        # Both have their place once both attempts are reserved (before the bcrypt).
+        deadline = time.monotonic() + 20
+        value = None
+        while time.monotonic() < deadline:
+            value = self.db.scalar("SELECT failed_logins FROM users WHERE username = "
+                                   + sql_str(username))
+            if value == "2":
+                break
+            time.sleep(0.02)
+        self.assertEqual(value, "2", "the two logins did not reach their bcrypt")
+        proxy.down()
+        r = self.login(username, password, srv=srv)
+        self.assertError(r, 503, "server_busy")
+        self.assertEqual(r.header("Retry-After"), "1")
+        proxy.up()
+        for t in threads:
+            t.join(timeout=60)
+        self.assertFalse(any(t.is_alive() for t in threads), "login threads still running")
+        # their answers: 401, or 503 database_unavailable for the connection
+        # the cut broke; either way a proper answer
+        for r in results:
+            self.assertNotIsInstance(r, Exception)
+            self.assertIn(r.status, (401, 503), r)
+        srv.stop()
 
 
 # --------------------------------------------------------------------------

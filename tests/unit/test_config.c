@@ -71,6 +71,7 @@ static void assert_defaults(const config *c)
     assert_int_equal(c->login_max_failures, 5);
     assert_int_equal(c->login_lock_seconds, 900);
     assert_int_equal(c->login_challenge_seconds, 300);
+    assert_int_equal(c->login_queue_seconds, 5);
     assert_string_equal(c->tls_cert, "");
     assert_string_equal(c->tls_key, "");
     assert_false(c->dev_mode);
@@ -108,6 +109,7 @@ static void test_empty_means_default(void **state)
         {"LOGIN_MAX_FAILURES", ""},
         {"LOGIN_LOCK_SECONDS", ""},
         {"LOGIN_CHALLENGE_SECONDS", ""},
+        {"LOGIN_QUEUE_SECONDS", ""},
         {"TLS_CERT", ""},
         {"TLS_KEY", ""},
         {NULL, NULL},
@@ -136,6 +138,7 @@ static void test_every_variable_set(void **state)
         {"LOGIN_MAX_FAILURES", "3"},
         {"LOGIN_LOCK_SECONDS", "60"},
         {"LOGIN_CHALLENGE_SECONDS", "120"},
+        {"LOGIN_QUEUE_SECONDS", "30"},
         {"TLS_CERT", "/etc/ssl/server.pem"},
         {"TLS_KEY", "/etc/ssl/server.key"},
         {NULL, NULL},
@@ -162,6 +165,7 @@ static void test_every_variable_set(void **state)
     assert_int_equal(c.login_max_failures, 3);
     assert_int_equal(c.login_lock_seconds, 60);
     assert_int_equal(c.login_challenge_seconds, 120);
+    assert_int_equal(c.login_queue_seconds, 30);
     assert_string_equal(c.tls_cert, "/etc/ssl/server.pem");
     assert_string_equal(c.tls_key, "/etc/ssl/server.key");
     config_wipe(&c);
@@ -293,6 +297,7 @@ static const char *const numeric_vars[] = {
     "LOGIN_MAX_FAILURES",
     "LOGIN_LOCK_SECONDS",
     "LOGIN_CHALLENGE_SECONDS",
+    "LOGIN_QUEUE_SECONDS",
 };
 
 /* Not a whole number in any variable. */
@@ -339,6 +344,8 @@ static const struct {
     {"LOGIN_MAX_FAILURES", "0"},
     {"LOGIN_LOCK_SECONDS", "0"},
     {"LOGIN_CHALLENGE_SECONDS", "0"},
+    {"LOGIN_QUEUE_SECONDS", "0"},
+    {"LOGIN_QUEUE_SECONDS", "301"},
 };
 
 static void test_out_of_range(void **state)
