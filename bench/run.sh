@@ -179,22 +179,26 @@ proc_ticks() { # utime + stime of a process (all its threads), in clock ticks
   t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}')
   echo "${t:-0}"
 }
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+# "busy steal" ticks of all CPUs: busy is user+nice+system+irq+softirq; steal is
+# the time the hypervisor ran something else while this VM had work to run.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
 now_s() { date +%s.%N; }
 CLK_TCK=$(getconf CLK_TCK)
 
-# "busy server db time": a snapshot for cpu_split.
+# "busy steal server db time": a snapshot for cpu_split.
 cpu_snap() { echo "$(busy_ticks) $(proc_ticks "$SERVER_PID") $(proc_ticks "$DB_PID") $(now_s)"; }
 
 # cpu_split SNAP0 SNAP1 CLIENT_CPU_S: JSON of cores used over the interval by the
 # server, MariaDB, the load generator (wrk/mariadb-slap, measured by `time`) and
-# everything else on the machine ("other": other people's work).
+# everything else on the machine ("other": other people's work), and the
+# hypervisor's steal (cores this VM wanted and did not get).
 cpu_split() {
   awk -v a="$1" -v b="$2" -v cl="$3" -v hz="$CLK_TCK" 'BEGIN {
-    split(a, x, " "); split(b, y, " "); wall = y[4] - x[4]; if (wall <= 0) wall = 1
-    busy = (y[1] - x[1]) / hz / wall; sv = (y[2] - x[2]) / hz / wall
-    db = (y[3] - x[3]) / hz / wall; c = cl / wall; o = busy - sv - db - c; if (o < 0) o = 0
-    printf "{\"cpu_server\":%.2f,\"cpu_db\":%.2f,\"cpu_client\":%.2f,\"cpu_other\":%.2f}", sv, db, c, o }'
+    split(a, x, " "); split(b, y, " "); wall = y[5] - x[5]; if (wall <= 0) wall = 1
+    busy = (y[1] - x[1]) / hz / wall; st = (y[2] - x[2]) / hz / wall
+    sv = (y[3] - x[3]) / hz / wall; db = (y[4] - x[4]) / hz / wall
+    c = cl / wall; o = busy - sv - db - c; if (o < 0) o = 0
+    printf "{\"cpu_server\":%.2f,\"cpu_db\":%.2f,\"cpu_client\":%.2f,\"cpu_other\":%.2f,\"cpu_steal\":%.2f}", sv, db, c, o, st }'
 }
 
 # Wait (from a shared budget) until others use less than QUIET_MAX cores.
@@ -275,7 +279,7 @@ measure() {
     <<< "$json" >> "$RESULTS"
   jq -r '"bench:   \(.scenario) c=\(.conc) run \(.run): \(.rps|floor) req/s, p99 \(.p99_ms) ms, "
          + "status>=400: \(.status_ge_400), never served: \(.starved), cores server/db/wrk/other "
-         + "\(.cpu_server)/\(.cpu_db)/\(.cpu_client)/\(.cpu_other)"' <<< "$(tail -n1 "$RESULTS")"
+         + "\(.cpu_server)/\(.cpu_db)/\(.cpu_client)/\(.cpu_other), steal \(.cpu_steal)"' <<< "$(tail -n1 "$RESULTS")"
 }
 
 # slap NAME CONC RUN FILE QUERIES: mariadb-slap over the same socket, as the
@@ -300,7 +304,7 @@ slap() {
     '{scenario: $s, conc: $c, run: $r, requests: $q, seconds: $secs, rps: ($q / $secs),
       loadavg: $load} + $cpu' >> "$RESULTS"
   jq -r '"bench:   \(.scenario) c=\(.conc) run \(.run): \(.rps|floor) queries/s, cores "
-         + "db/slap/other \(.cpu_db)/\(.cpu_client)/\(.cpu_other)"' <<< "$(tail -n1 "$RESULTS")"
+         + "db/slap/other \(.cpu_db)/\(.cpu_client)/\(.cpu_other), steal \(.cpu_steal)"' <<< "$(tail -n1 "$RESULTS")"
 }
 
 # slap_series NAME CONC FILE: calibrate, then RUNS runs of about SLAP_SECONDS.
@@ -470,6 +474,12 @@ say "mariadb-slap: the same SELECTs, database alone"
 for c in 1 4 16 64; do slap_series slap_list "$c" "$OUT/slap-list.sql"; done
 slap_series slap_point 16 "$OUT/slap-point.sql"
 
+# The logins a wrk run leaves in flight when it stops are abandoned, and the
+# server cannot see that while they wait: each holds its queue place until its
+# bcrypt is done or LOGIN_QUEUE_SECONDS (5) have passed. The next scenario
+# starts once they are gone, or it would begin with the queue full.
+drain_logins() { sleep 7; }
+
 # ---- 6. /verify-2fa and /login ---------------------------------------------------------------------
 
 say "POST /verify-2fa: right codes (each user once), wrong codes"
@@ -486,6 +496,7 @@ reset_verify_users
 say "POST /login (bcrypt cost 12), then GET /products while 32 clients hammer /login"
 LOGIN_ENV=(BENCH_USER_PREFIX=bl BENCH_POOL=$LOGIN_POOL BENCH_PASSWORD=$PASSWORD)
 for ((r = 1; r <= RUNS; r++)); do measure login 16 "$r" login.lua / "${LOGIN_ENV[@]}"; done
+drain_logins
 for ((r = 1; r <= RUNS; r++)); do
   bg_out="$RAW/login_bg-c32-r$r.txt"
   env BENCH_WRK_DIR="$ROOT/bench/wrk" BENCH_THREADS=2 "${LOGIN_ENV[@]}" \
@@ -496,6 +507,7 @@ for ((r = 1; r <= RUNS; r++)); do
   measure list_under_login 16 "$r" get.lua /products
   wait "${BG_PIDS[-1]}" || true
   BG_PIDS=()
+  drain_logins
   json=$(sed -n 's/^BENCHJSON //p' "$bg_out")
   [[ -n "$json" ]] && jq -c --argjson r "$r" '. + {scenario: "login_bg", conc: 32, run: $r}' \
     <<< "$json" >> "$RESULTS"
