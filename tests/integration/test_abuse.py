@@ -240,6 +240,22 @@ class LoginRaceMixin:
         self.assertFalse(any(t.is_alive() for t in threads), "login threads still running")
         return results
 
+    def race_wrong_passwords(self, username):
+        """A race of wrong passwords that must end in 401s and at least one 503
+        server_busy (with Retry-After: 1); returns (busy, checked, statuses)."""
+        results = self.race(username, "wrong password")
+        self.assertEqual([r for r in results if not isinstance(r, tuple)], [])
+        responses = [r[0] for r in results]
+        statuses = sorted(r.status for r in responses)
+        busy = [r for r in responses if r.status == 503]
+        checked = [r for r in responses if r.status == 401]
+        self.assertEqual(len(busy) + len(checked), self.PARALLEL, statuses)
+        self.assertGreaterEqual(len(busy), 1, statuses)
+        for r in busy:
+            self.assertError(r, 503, "server_busy")
+            self.assertEqual(r.header("Retry-After"), "1")
+        return busy, checked, statuses
+
 
 class ParallelThrottleTests(LoginRaceMixin, ServerTestCase):
     MAX_FAILURES = 5
@@ -308,18 +324,8 @@ class BcryptQueueTests(LoginRaceMixin, ServerTestCase):
 
     def test_logins_beyond_half_the_pool_are_503_server_busy(self):
         username, _ = self.signup(new_username("busy"))
-        results = self.race(username, "wrong password")
-        self.assertEqual([r for r in results if not isinstance(r, tuple)], [])
-        responses = [r[0] for r in results]
-        statuses = sorted(r.status for r in responses)
-        busy = [r for r in responses if r.status == 503]
-        checked = [r for r in responses if r.status == 401]
-        self.assertEqual(len(busy) + len(checked), self.PARALLEL, statuses)
-        self.assertGreaterEqual(len(busy), 1, statuses)
+        busy, checked, statuses = self.race_wrong_passwords(username)
         self.assertLessEqual(len(checked), 8 // 2 + 2, statuses)  # 4 queued + stragglers
-        for r in busy:
-            self.assertError(r, 503, "server_busy")
-            self.assertEqual(r.header("Retry-After"), "1")
         # only the checked attempts count as failures
         self.assertEqual(int(self.user_value(username, "failed_logins")), len(checked))
         # and the pool kept serving other requests
@@ -340,18 +346,8 @@ class BcryptQueueDeadlineTests(LoginRaceMixin, ServerTestCase):
 
     def test_a_login_waiting_past_the_queue_time_is_503_server_busy(self):
         username, _ = self.signup(new_username("qwait"))
-        results = self.race(username, "wrong password")
-        self.assertEqual([r for r in results if not isinstance(r, tuple)], [])
-        responses = [r[0] for r in results]
-        statuses = sorted(r.status for r in responses)
-        busy = [r for r in responses if r.status == 503]
-        checked = [r for r in responses if r.status == 401]
-        self.assertEqual(len(busy) + len(checked), self.PARALLEL, statuses)
-        self.assertGreaterEqual(len(busy), 1, statuses)
+        busy, checked, statuses = self.race_wrong_passwords(username)
         self.assertGreaterEqual(len(checked), 1, statuses)
-        for r in busy:
-            self.assertError(r, 503, "server_busy")
-            self.assertEqual(r.header("Retry-After"), "1")
         # the attempts that timed out were given back; the checked ones count
         self.assertEqual(int(self.user_value(username, "failed_logins")), len(checked))
         # and nothing is left holding a place: a login goes through again
