@@ -44,6 +44,7 @@ LOGIN_POOL=64            # users for /login
 DELETE_ROWS=120000       # rows seeded before each DELETE run (each id deleted once)
 MEM_REQUESTS=1000000     # the memory-flatness run: stop at this many requests ...
 MEM_MAX_SECONDS=120      # ... or after this long
+LOGIN_QUEUE_SECONDS=5    # the server's default, set explicitly: drain_logins waits on it
 SLAP_SECONDS=6           # mariadb-slap runs are sized to about this long
 WRK_TIMEOUT=10           # s; /login answers take ~1-2 s under load
 if [[ "$QUICK" == 1 ]]; then
@@ -371,7 +372,7 @@ BASE="http://127.0.0.1:$PORT"
 env DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$SOCK" \
   JWT_SECRET_KEY="$JWT_KEY" HOST=127.0.0.1 PORT="$PORT" BCRYPT_COST=12 \
   JWT_EXPIRES_SECONDS=86400 LOGIN_MAX_FAILURES=1000 LOGIN_CHALLENGE_SECONDS=86400 \
-  "$SERVER_BIN" >> "$OUT/server.log" 2>> "$OUT/server.err" &
+  LOGIN_QUEUE_SECONDS="$LOGIN_QUEUE_SECONDS" "$SERVER_BIN" >> "$OUT/server.log" 2>> "$OUT/server.err" &
 SERVER_PID=$!
 for ((i = 0; i < 300; i++)); do
   curl -sf "$BASE/healthz" > /dev/null 2>&1 && break
@@ -476,9 +477,9 @@ slap_series slap_point 16 "$OUT/slap-point.sql"
 
 # The logins a wrk run leaves in flight when it stops are abandoned, and the
 # server cannot see that while they wait: each holds its queue place until its
-# bcrypt is done or LOGIN_QUEUE_SECONDS (5) have passed. The next scenario
+# bcrypt is done or LOGIN_QUEUE_SECONDS have passed. The next scenario
 # starts once they are gone, or it would begin with the queue full.
-drain_logins() { sleep 7; }
+drain_logins() { sleep $((LOGIN_QUEUE_SECONDS + 2)); }
 
 # ---- 6. /verify-2fa and /login ---------------------------------------------------------------------
 
