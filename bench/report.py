@@ -419,6 +419,12 @@ def write_doc(path, chart_path, elapsed, command):
       f"{mach['os']}, kernel {mach['kernel']}. Loopback only. The machine is shared: other "
       "work may run at the same time (the 1-minute load average at the start of every run "
       "is kept in `.run/bench/results.jsonl`).")
+    ag = {"1": "on", "0": "off", "absent": "absent from this kernel"}.get(
+        meta.get("autogroup"), "not recorded by this run")
+    w(f"- CPU scheduler: the kernel's autogroup (`/proc/sys/kernel/sched_autogroup_enabled`): {ag}. "
+      "When on, MariaDB, which `scripts/mariadb.sh` starts in a session of its own, shares the "
+      "CPU with the server and wrk as one group against another, as a systemd service would; "
+      "it changes the tail under the /login storm (see the findings).")
     w(f"- Versions: {mach['mariadb']}; {mach['wrk']}; {mach['gcc']}.")
     w("- Libraries: " + "; ".join(mach["dpkg"].splitlines()) + ".")
     dirty = meta.get("git_dirty", 0)

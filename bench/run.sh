@@ -560,12 +560,14 @@ RSS_END=$(rss_kb)
 
 # ---- 9. profiles of the missed targets ---------------------------------------------------------
 
+# The kernel's autogroup (sessions scheduled as groups) changes the tail under load.
+AUTOGROUP=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo absent)
 cat > "$OUT/meta.json" <<EOF
 {"start": "$START_TS", "git_rev": "$GIT_REV", "git_dirty": $GIT_DIRTY, "duration": $DURATION, "runs": $RUNS, "quick": $QUICK,
  "threads": ${THREADS:-0}, "list_bytes": $LIST_BYTES, "verify_users": $VERIFY_USERS,
  "login_pool": $LOGIN_POOL, "delete_rows": $DELETE_ROWS, "mem_requests": $MEM_REQUESTS,
  "mem_max_seconds": $MEM_MAX_SECONDS, "rss_start_kb": $RSS_START, "rss_warm_kb": $RSS_WARM,
- "rss_end_kb": $RSS_END, "server_pid": $SERVER_PID}
+ "rss_end_kb": $RSS_END, "server_pid": $SERVER_PID, "autogroup": "$AUTOGROUP"}
 EOF
 
 perf_works() {
