@@ -86,6 +86,14 @@ out:
  * bad arguments (then *out is NULL), ST_NOMEM or ST_INTERNAL if libjwt or the
  * RNG fails.
  */
+time_t token_clock(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        return time(NULL);
+    return ts.tv_sec;
+}
+
 status token_issue(const unsigned char *key, size_t keylen, const char *sub, time_t now, long ttl,
                    char **out)
 {

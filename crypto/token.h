@@ -26,6 +26,15 @@ typedef enum token_error {
 } token_error;
 
 /*
+ * The second tokens are issued at and checked against: CLOCK_REALTIME's. Not
+ * time(NULL): glibc's time() reads the kernel's coarse clock, which trails
+ * CLOCK_REALTIME by up to a tick (4 ms here) after each second begins, so a
+ * token minted with nbf = now by a client reading the precise clock (PyJWT:
+ * int(time.time())) and sent at once was refused as not yet valid.
+ */
+time_t token_clock(void);
+
+/*
  * Issue a token for subject `sub` valid from `now` for `ttl` seconds, signed
  * with `key` (`keylen` bytes). *out is malloc'd and NUL-terminated; the caller
  * frees it with free(). ST_INVALID (and *out NULL) for a key shorter than

@@ -72,21 +72,6 @@ static const char *reason(int code)
 /* The time now, for the Date header (RFC 9110) or, when `iso`, for the log
  * (ISO 8601), formatted at most once a second: each caller keeps its own
  * thread-local cache. */
-/*
- * The second a token's exp and nbf are checked against. Not time(NULL): glibc's
- * time() reads the kernel's coarse clock, which trails CLOCK_REALTIME by up to a
- * tick (4 ms here) after each second begins, so a token minted with nbf = now by
- * a client reading the precise clock (PyJWT: int(time.time())) and sent at once
- * was refused as not yet valid.
- */
-static time_t token_now(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
-        return time(NULL);
-    return ts.tv_sec;
-}
-
 typedef struct time_cache {
     time_t at;
     char text[40];
@@ -377,7 +362,7 @@ static bool guard(request *r)
         send_msg(r, 422, "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'");
         return false;
     }
-    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, token_now(), r->user,
+    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, token_clock(), r->user,
                                 sizeof r->user);
     if (e != TOKEN_OK) {
         send_msg(r, e == TOKEN_EXPIRED ? 401 : 422, token_error_message(e));

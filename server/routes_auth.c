@@ -426,7 +426,7 @@ out:
 static void send_token(request *r, const char *sub)
 {
     char *token = NULL;
-    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, sub, time(NULL),
+    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, sub, token_clock(),
                             r->cfg->jwt_expires, &token);
     if (st != ST_OK) {
         http_send_status(r, st);

@@ -46,7 +46,7 @@ class TokenTests(ServerTestCase):
         return self.req("GET", "/products", headers=headers)
 
     def test_token_valid_from_this_second_is_accepted_as_the_second_begins(self):
-        """nbf = the second just begun, sent within a millisecond of its start: the
+        """nbf = the second just begun, sent a few milliseconds into it: the
         server must not judge it by a clock that trails the client's (glibc's
         time() reads the kernel's coarse clock, up to a tick behind)."""
         for _ in range(5):
