@@ -67,6 +67,10 @@ CREATE TABLE IF NOT EXISTS product_history (
 -- Routines are never replaced in place (instances may run side by side
 -- during an upgrade): a changed body gets a new name (_v2) and the old one
 -- is dropped a release later.
+-- Every routine sends its answer row as its last statement, after its COMMIT
+-- or ROLLBACK: the server answers the client from that row and reads the
+-- CALL's final status later (db_call_row in db/db.c), so nothing may follow
+-- the row that could change what it says.
 DELIMITER //
 CREATE PROCEDURE IF NOT EXISTS product_update_v1(
     IN p_id         BIGINT UNSIGNED,

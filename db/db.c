@@ -51,6 +51,9 @@ typedef struct db_conn {
     stmt_entry stmts[STMT_CACHE_SIZE];
     size_t nstmts;
     long long used_ms; /* monotonic ms of the last conn_get() */
+    /* A CALL whose row was read but not its final status (db_call_row):
+     * read by conn_finish(), before anything else is sent on the connection. */
+    MYSQL_STMT *pending;
 } db_conn;
 
 static db_config g_cfg;
@@ -70,6 +73,7 @@ static long long now_ms(void)
 
 static void conn_close(db_conn *c)
 {
+    c->pending = NULL;
     for (size_t i = 0; i < c->nstmts; i++)
         mysql_stmt_close(c->stmts[i].stmt);
     c->nstmts = 0;
@@ -128,12 +132,36 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
     return ST_OK;
 }
 
+/* Read what a CALL sends after its row: further results and its final
+ * status. The connection is unusable until all are read. */
+static status finish_call(MYSQL_STMT *s)
+{
+    int more;
+    while ((more = mysql_stmt_next_result(s)) == 0)
+        mysql_stmt_free_result(s);
+    return more > 0 ? db_stmt_error(s) : ST_OK;
+}
+
+/* Read the final status a CALL left unread (db_call_row), before anything
+ * else is sent on the connection; by then it has usually arrived. The answer
+ * is out: an error here can only be logged (map_error does for the
+ * unexpected ones) and close the connection, as it does. */
+static void conn_finish(db_conn *c)
+{
+    MYSQL_STMT *s = c->pending;
+    if (!s)
+        return;
+    c->pending = NULL;
+    (void)finish_call(s);
+}
+
 /* This thread's live connection, connecting if needed. */
 static status conn_get(db_conn **out)
 {
     db_conn *c = &t_conn;
     if (!t_startup && !atomic_load(&g_ready))
         return ST_UNAVAILABLE;
+    conn_finish(c); /* before the stale check: an unread final status is data on the socket */
     long long now = now_ms();
     if (c->mysql && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
         conn_close(c);
@@ -284,16 +312,20 @@ status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
         st = ST_INTERNAL; /* the routine always answers one row */
     if (!t_conn.mysql)
         return st; /* an error closed the connection, and the statement with it */
-    /* Drain: the rest of this result, any further ones, and the CALL's own
-     * final status, which carries an error raised after the row was sent
-     * (a failed COMMIT). The connection is unusable until all are read. */
+    /* The rest of this result came with the row. The CALL's final status
+     * comes in a write of its own after the routine returns: under load,
+     * waiting for it here cost one more sleep and wake-up per write request,
+     * with the answer already known. Every routine sends its row as its last
+     * statement, after its COMMIT or ROLLBACK (schema.sql), so the status
+     * cannot undo the row: conn_finish() reads it before the connection's
+     * next statement. */
     mysql_stmt_free_result(s);
-    int more;
-    while ((more = mysql_stmt_next_result(s)) == 0)
-        mysql_stmt_free_result(s);
-    if (more > 0)
-        return db_stmt_error(s);
-    return st;
+    if (st == ST_OK) {
+        t_conn.pending = s;
+        return ST_OK;
+    }
+    status fin = finish_call(s);
+    return fin != ST_OK ? fin : st;
 }
 
 status db_init(const db_config *cfg)

@@ -38,8 +38,11 @@ void db_done(MYSQL_STMT *stmt);
 
 /*
  * Execute a CALL of a stored routine that answers exactly one row, fetch it
- * into `results`, and read the rest of what the CALL sends (its final status
- * included): ST_OK with the row, or the routine's error mapped as db_exec's.
+ * into `results`: ST_OK with the row, or the routine's error mapped as
+ * db_exec's. On ST_OK the CALL's final status is left unread until the
+ * connection's next statement, so the routine must send its row as its last
+ * statement, after its COMMIT or ROLLBACK: nothing that follows may change
+ * what the row says.
  */
 status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results);
 

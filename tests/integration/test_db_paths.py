@@ -7,9 +7,14 @@
   again (a restart) keeps them and the data;
 - a connection the database closed while it sat idle is replaced without an
   error (the stale check now runs only after a second of idleness);
+- a write's CALL leaves its final status unread until the connection's next
+  statement: writes and reads in turn on one worker keep its one database
+  connection, idle pauses included;
 - the buffered access log loses no line at a graceful stop.
 """
 
+import http.client
+import json
 import os
 import signal
 import subprocess
@@ -151,6 +156,72 @@ class IdleConnectionTests(ServerTestCase):
         time.sleep(1.3)   # past the idle time after which a connection is checked
         statuses = [self.req("GET", "/products", headers=u.auth).status for _ in range(40)]
         self.assertEqual(statuses, [200] * 40)
+
+
+class CallStatusTests(ServerTestCase):
+    """db_call_row answers from the routine's row and reads the CALL's final
+    status only before the connection's next statement. If that read were
+    missing, the next statement would fail out of sync (503) or reconnect; if
+    it came after the idle check, the unread status would look like a closed
+    connection and be replaced. One keep-alive HTTP connection stays on one
+    worker thread, so its database connection must stay the same one."""
+
+    def db_connections(self):
+        return sorted(int(r[0]) for r in harness.mariadb(
+            "SELECT ID FROM information_schema.PROCESSLIST "
+            f"WHERE USER = 'app' AND DB = '{self.db.name}'"))
+
+    def test_writes_and_reads_in_turn_keep_one_database_connection(self):
+        u = self.enrolled_user()
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        self.addCleanup(conn.close)
+
+        def call(method, path, obj=None, headers=None):
+            h = dict(u.auth)
+            h.update(headers or {})
+            body = None
+            if obj is not None:
+                body = json.dumps(obj).encode()
+                h["Content-Type"] = "application/json"
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            r = harness.Response(resp.status, resp.headers, resp.read())
+            self.assertNotEqual((r.header("Connection") or "").lower(), "close", r)
+            return r
+
+        self.assertEqual(call("GET", "/products").status, 200)   # this worker connects
+        before = self.db_connections()
+        self.assertTrue(before, "the server holds no connection to its database")
+
+        created = self.assertJsonResponse(call("POST", "/products", LAPTOP), 201)
+        pid = created["id"]
+        self.assertEqual(self.assertJsonResponse(call("GET", f"/products/{pid}"), 200)["id"], pid)
+        r = call("PUT", f"/products/{pid}", {"quantity": 4})
+        self.assertEqual(self.assertJsonResponse(r, 200)["quantity"], 4)
+        self.assertEqual(r.header("ETag"), '"2"')
+        r = call("PATCH", f"/products/{pid}", {"quantity": 5}, {"If-Match": '"1"'})
+        self.assertError(r, 412, "precondition_failed")
+        r = call("PATCH", f"/products/{pid}", {"name": "Renamed"})
+        self.assertEqual(self.assertJsonResponse(r, 200)["name"], "Renamed")
+        time.sleep(1.3)   # idle past the check after a write: the status is still unread
+        body = self.assertJsonResponse(call("GET", f"/products/{pid}"), 200)
+        self.assertEqual((body["name"], body["quantity"]), ("Renamed", 4))
+        r = call("DELETE", f"/products/{pid}", headers={"If-Match": '"2"'})
+        self.assertError(r, 412, "precondition_failed")
+        self.assertEqual(self.assertJsonResponse(call("DELETE", f"/products/{pid}"), 200),
+                         {"message": "Product deleted successfully"})
+        time.sleep(1.3)
+        self.assertError(call("GET", f"/products/{pid}"), 404, "not_found")
+        second = self.assertJsonResponse(call("POST", "/products", LAPTOP), 201)
+        time.sleep(1.3)
+        self.assertEqual(self.assertJsonResponse(call("GET", "/products"), 200),
+                         [second])
+
+        self.assertEqual(self.db_connections(), before)
+        self.assertEqual([r[0] for r in self.db.sql(
+            f"SELECT action FROM product_history WHERE product_id = {pid} ORDER BY id")],
+            ["create", "update", "update", "delete"])
+        self.assertEqual(self.db.count("products"), 1)
 
 
 class AccessLogTests(ServerTestCase):
