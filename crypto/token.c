@@ -153,9 +153,11 @@ static bool has_repeated_claim(const cJSON *claims)
  * Check the payload claims of a token whose header and signature already
  * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
  * optional), type ("access"), sub (non-empty string shorter than sub_cap,
- * copied into sub).
+ * copied into sub). Once exp and nbf are known to be finite numbers they are
+ * also in *exp_out and *nbf_out (-INFINITY when there is no nbf).
  */
-static token_error token_check_claims(const cJSON *claims, time_t now, char *sub, size_t sub_cap)
+static token_error token_check_claims(const cJSON *claims, time_t now, char *sub, size_t sub_cap,
+                                      double *exp_out, double *nbf_out)
 {
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
     const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
@@ -172,6 +174,8 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
     if (!isfinite(exp->valuedouble) || (nbf && !isfinite(nbf->valuedouble)) ||
         (iat && !isfinite(iat->valuedouble)) || has_repeated_claim(claims))
         return TOKEN_MALFORMED;
+    *exp_out = exp->valuedouble;
+    *nbf_out = nbf ? nbf->valuedouble : -INFINITY;
     if (!(exp->valuedouble > (double)now))
         return TOKEN_EXPIRED;
     if (nbf != NULL && nbf->valuedouble > (double)now)
@@ -189,15 +193,25 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
 }
 
 /*
- * HMAC-SHA256 for token_check. OpenSSL 3's one-shot HMAC() fetches the
+ * Per-thread state for token_check. OpenSSL 3's one-shot HMAC() fetches the
  * algorithms and builds a context on every call (about half of a check's
  * 4 us); each thread keeps one keyed EVP_MAC_CTX instead and restarts it with
- * the same key. The context is freed when the thread ends.
+ * the same key. It also remembers the last token it found valid under that
+ * key: a keep-alive client sends the same token with every request, and all
+ * of a check but the clock (the shape, the header, the MAC, the claims' types,
+ * type and sub) depends on the token's bytes and the key alone. Freed, and
+ * wiped, when the thread ends.
  */
+#define TOKEN_MEMO_MAX 1024 /* a longer token is checked in full every time */
+
 typedef struct mac_cache {
     EVP_MAC_CTX *ctx;
     size_t keylen;
     unsigned char key[512];
+    size_t memo_len; /* 0: nothing remembered */
+    char memo[TOKEN_MEMO_MAX];
+    double memo_exp, memo_nbf; /* memo_nbf -INFINITY: the token has none */
+    char memo_sub[TOKEN_SUB_MAX + 1];
 } mac_cache;
 
 static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
@@ -219,26 +233,40 @@ static void mac_init_once(void)
         mac_algo = NULL; /* then hs256() falls back to HMAC() */
 }
 
-/* The MAC of data[len] under key[keylen] into out (32 bytes); 0 or -1. */
-static int hs256(const unsigned char *key, size_t keylen, const unsigned char *data, size_t len,
-                 unsigned char *out, unsigned int *outlen)
+/* This thread's cache for a key of keylen bytes, or NULL (then no caching). */
+static mac_cache *thread_cache(size_t keylen)
 {
     pthread_once(&mac_once, mac_init_once);
-    mac_cache *c = mac_algo && keylen <= sizeof c->key ? pthread_getspecific(mac_key) : NULL;
-    if (mac_algo && keylen <= sizeof c->key && c == NULL) {
+    if (mac_algo == NULL || keylen > sizeof((mac_cache *)NULL)->key)
+        return NULL;
+    mac_cache *c = pthread_getspecific(mac_key);
+    if (c == NULL) {
         c = calloc(1, sizeof *c);
         if (c && pthread_setspecific(mac_key, c) != 0) {
             free(c);
             c = NULL;
         }
     }
+    return c;
+}
+
+static bool cache_has_key(const mac_cache *c, const unsigned char *key, size_t keylen)
+{
+    return c->ctx && c->keylen == keylen && CRYPTO_memcmp(c->key, key, keylen) == 0;
+}
+
+/* The MAC of data[len] under key[keylen] into out (32 bytes), with cache c
+ * when not NULL; 0 or -1. */
+static int hs256(mac_cache *c, const unsigned char *key, size_t keylen, const unsigned char *data,
+                 size_t len, unsigned char *out, unsigned int *outlen)
+{
     if (c == NULL) /* no cache: the plain one-shot */
         return HMAC(EVP_sha256(), key, (int)keylen, data, len, out, outlen) ? 0 : -1;
-    bool same_key = c->ctx && c->keylen == keylen && CRYPTO_memcmp(c->key, key, keylen) == 0;
-    if (!same_key) {
+    if (!cache_has_key(c, key, keylen)) {
         OSSL_PARAM params[] = {
             OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
             OSSL_PARAM_construct_end()};
+        c->memo_len = 0; /* it was found valid under the old key */
         EVP_MAC_CTX_free(c->ctx);
         c->ctx = EVP_MAC_CTX_new(mac_algo);
         if (c->ctx == NULL || !EVP_MAC_init(c->ctx, key, keylen, params)) {
@@ -256,6 +284,21 @@ static int hs256(const unsigned char *key, size_t keylen, const unsigned char *d
         return -1;
     *outlen = (unsigned int)n;
     return 0;
+}
+
+/* The remembered token again: what token_check_claims would say now, in its
+ * order (exp, nbf, then the subject's room). */
+static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t sub_cap)
+{
+    if (!(c->memo_exp > (double)now))
+        return TOKEN_EXPIRED;
+    if (c->memo_nbf > (double)now)
+        return TOKEN_NOT_YET_VALID;
+    size_t n = strlen(c->memo_sub);
+    if (n >= sub_cap)
+        return TOKEN_MALFORMED;
+    memcpy(sub, c->memo_sub, n + 1);
+    return TOKEN_OK;
 }
 
 /*
@@ -292,6 +335,15 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
     len = strnlen(token, TOKEN_MAX_LEN + 1);
     if (len > TOKEN_MAX_LEN)
         return TOKEN_MALFORMED;
+
+    /* (0) The token this thread last found valid under this key, byte for
+     * byte (compared in constant time): only the clock and sub_cap can change
+     * the answer. */
+    mac_cache *c = key != NULL && keylen >= TOKEN_KEY_MIN ? thread_cache(keylen) : NULL;
+    if (c && c->memo_len != 0 && c->memo_len == len && cache_has_key(c, key, keylen) &&
+        CRYPTO_memcmp(c->memo, token, len) == 0)
+        return memo_check(c, now, sub, sub_cap);
+
     for (i = 0; i < len; i++) {
         if (token[i] != '.' && b64url_value((unsigned char)token[i]) < 0)
             return TOKEN_MALFORMED;
@@ -329,7 +381,7 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
         e = TOKEN_MALFORMED; /* stray bits in the last character */
         goto out;
     }
-    if (hs256(key, keylen, (const unsigned char *)token, hlen + 1 + plen, mac, &maclen) != 0 ||
+    if (hs256(c, key, keylen, (const unsigned char *)token, hlen + 1 + plen, mac, &maclen) != 0 ||
         maclen != TOKEN_SIG_LEN)
         goto out;
     if (CRYPTO_memcmp(mac, sig, TOKEN_SIG_LEN) != 0)
@@ -340,7 +392,15 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
     claims = b64url_json(dot1 + 1, plen);
     if (!cJSON_IsObject(claims))
         goto out;
-    e = token_check_claims(claims, now, sub, sub_cap);
+    double exp = 0, nbf = 0;
+    e = token_check_claims(claims, now, sub, sub_cap, &exp, &nbf);
+    if (e == TOKEN_OK && c && len <= sizeof c->memo && strlen(sub) < sizeof c->memo_sub) {
+        memcpy(c->memo, token, len);
+        c->memo_len = len;
+        c->memo_exp = exp;
+        c->memo_nbf = nbf;
+        memcpy(c->memo_sub, sub, strlen(sub) + 1);
+    }
 out:
     OPENSSL_cleanse(mac, sizeof mac);
     OPENSSL_cleanse(sig, sizeof sig);

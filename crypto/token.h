@@ -49,6 +49,8 @@ status token_issue(const unsigned char *key, size_t keylen, const char *sub, tim
  * into sub[sub_cap] (TOKEN_MALFORMED if it does not fit); on any error sub is
  * an empty string. A key shorter than TOKEN_KEY_MIN verifies nothing
  * (TOKEN_BAD_SIGNATURE). The order of the checks is documented in token.c.
+ * Each thread remembers the last token it found valid under a key and answers
+ * it again from the clock alone, with the result a full check would give.
  */
 token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
                         char *sub, size_t sub_cap);

@@ -884,6 +884,131 @@ static void test_sub_capacity(void **state)
                      TOKEN_MALFORMED);
 }
 
+/* ---- the per-thread memo of the last valid token ---- */
+
+/* A token found valid is remembered by the thread: checking it again still
+ * answers by the clock, as the full check would. */
+static void test_memo_rechecks_the_clock(void **state)
+{
+    char *t = NULL;
+    char sub[TOKEN_SUB_MAX + 1];
+
+    (void)state;
+    assert_int_equal(token_issue((const unsigned char *)KEY, KEYLEN, "clock_user", NOW, TTL, &t),
+                     ST_OK);
+    assert_int_equal(check_at(t, NOW), TOKEN_OK); /* the full check; now remembered */
+    assert_int_equal(check_at(t, NOW + TTL - 1), TOKEN_OK);
+    assert_int_equal(check_at(t, NOW + TTL), TOKEN_EXPIRED);
+    assert_int_equal(check_at(t, NOW - 1), TOKEN_NOT_YET_VALID);
+    memset(sub, 'X', sizeof sub);
+    assert_int_equal(token_check((const unsigned char *)KEY, KEYLEN, t, NOW, sub, sizeof sub),
+                     TOKEN_OK);
+    assert_string_equal(sub, "clock_user");
+    memset(sub, 'X', sizeof sub);
+    assert_int_equal(token_check((const unsigned char *)KEY, KEYLEN, t, NOW, sub, 10),
+                     TOKEN_MALFORMED); /* "clock_user" needs 11 */
+    assert_int_equal(sub[0], '\0');
+    free(t);
+}
+
+/* What was valid under one key is not under another, remembered or not. */
+static void test_memo_is_per_key(void **state)
+{
+    char payload[512];
+    char sub[TOKEN_SUB_MAX + 1];
+    char *mine, *theirs;
+
+    (void)state;
+    claims(payload, sizeof payload, "\"key_user\"", NOW, NOW + TTL, "\"access\"");
+    mine = hs256(payload);
+    theirs = token_signed(HDR_HS256, payload, EVP_sha256(), OTHER_KEY);
+    assert_int_equal(check_at(mine, NOW), TOKEN_OK);
+    assert_int_equal(check_at(mine, NOW), TOKEN_OK);
+    assert_int_equal(
+        token_check((const unsigned char *)OTHER_KEY, KEYLEN, mine, NOW, sub, sizeof sub),
+        TOKEN_BAD_SIGNATURE);
+    assert_int_equal(
+        token_check((const unsigned char *)OTHER_KEY, KEYLEN, theirs, NOW, sub, sizeof sub),
+        TOKEN_OK);
+    assert_int_equal(check_at(theirs, NOW), TOKEN_BAD_SIGNATURE);
+    assert_int_equal(check_at(mine, NOW), TOKEN_OK);
+    assert_int_equal(
+        token_check((const unsigned char *)OTHER_KEY, KEYLEN, mine, NOW, sub, sizeof sub),
+        TOKEN_BAD_SIGNATURE);
+    free(mine);
+    free(theirs);
+}
+
+/* Only the very same bytes are remembered: one character changed, one
+ * missing or one more, right after the token was found valid, is checked in
+ * full and refused. */
+static void test_memo_needs_every_byte(void **state)
+{
+    char payload[512];
+    char *t, *v;
+    size_t n, sig, pay;
+
+    (void)state;
+    claims(payload, sizeof payload, "\"byte_user\"", NOW, NOW + TTL, "\"access\"");
+    t = hs256(payload);
+    n = strlen(t);
+    sig = (size_t)(strrchr(t, '.') - t) + 1;
+    pay = (size_t)(strchr(t, '.') - t) + 1;
+    v = malloc(n + 2);
+    assert_non_null(v);
+
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    memcpy(v, t, n + 1);
+    v[sig + 20] = v[sig + 20] == 'A' ? 'B' : 'A'; /* the signature */
+    assert_int_equal(check_at(v, NOW), TOKEN_BAD_SIGNATURE);
+
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    memcpy(v, t, n + 1);
+    v[pay + 10] = v[pay + 10] == 'A' ? 'B' : 'A'; /* the claims */
+    assert_int_equal(check_at(v, NOW), TOKEN_BAD_SIGNATURE);
+
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    memcpy(v, t, n + 1);
+    v[n - 1] = '\0'; /* one character short */
+    assert_int_equal(check_at(v, NOW), TOKEN_BAD_SIGNATURE);
+
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    memcpy(v, t, n + 1);
+    v[n] = 'A'; /* one character more */
+    v[n + 1] = '\0';
+    assert_int_equal(check_at(v, NOW), TOKEN_BAD_SIGNATURE);
+
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    free(v);
+    free(t);
+}
+
+/* A token longer than the memo holds is checked in full each time, with the
+ * same answers. */
+static void test_memo_long_token(void **state)
+{
+    char pad[1501];
+    char payload[2048];
+    char *t;
+    int k;
+
+    (void)state;
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    k = snprintf(payload, sizeof payload,
+                 "{\"pad\":\"%s\",\"type\":\"access\",\"sub\":\"long_user\",\"nbf\":%ld,"
+                 "\"exp\":%ld}",
+                 pad, NOW, NOW + TTL);
+    assert_true(k > 0 && (size_t)k < sizeof payload);
+    t = hs256(payload);
+    assert_true(strlen(t) > 2000);
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    assert_int_equal(check_at(t, NOW), TOKEN_OK);
+    assert_int_equal(check_at(t, NOW + TTL), TOKEN_EXPIRED);
+    assert_int_equal(check_at(t, NOW - 1), TOKEN_NOT_YET_VALID);
+    free(t);
+}
+
 static void test_error_messages(void **state)
 {
     (void)state;
@@ -936,6 +1061,10 @@ int main(void)
         cmocka_unit_test(test_sub_missing),
         cmocka_unit_test(test_sub_not_string),
         cmocka_unit_test(test_sub_capacity),
+        cmocka_unit_test(test_memo_rechecks_the_clock),
+        cmocka_unit_test(test_memo_is_per_key),
+        cmocka_unit_test(test_memo_needs_every_byte),
+        cmocka_unit_test(test_memo_long_token),
         cmocka_unit_test(test_error_messages),
     };
 
