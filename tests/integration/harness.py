@@ -209,6 +209,31 @@ def http_request(port, method, path, body=None, headers=None, json_body=_NO_JSON
         conn.close()
 
 
+class KeepAlive:
+    """Requests on one HTTP/1.1 connection, which CivetWeb serves from one
+    worker thread for as long as it stays open. Fails the caller's test (via
+    AssertionError) if the server closes it."""
+
+    def __init__(self, port, timeout=REQUEST_TIMEOUT):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def request(self, method, path, headers=None, json_body=_NO_JSON):
+        headers = dict(headers or {})
+        body = None
+        if json_body is not _NO_JSON:
+            body = json.dumps(json_body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        self.conn.request(method, path, body=body, headers=headers)
+        resp = self.conn.getresponse()
+        r = Response(resp.status, resp.headers, resp.read())
+        if (r.header("Connection") or "").lower() == "close":
+            raise AssertionError(f"the server closed the keep-alive connection: {r!r}")
+        return r
+
+    def close(self):
+        self.conn.close()
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

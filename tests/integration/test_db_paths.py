@@ -13,8 +13,6 @@
 - the buffered access log loses no line at a graceful stop.
 """
 
-import http.client
-import json
 import os
 import signal
 import subprocess
@@ -173,21 +171,12 @@ class CallStatusTests(ServerTestCase):
 
     def test_writes_and_reads_in_turn_keep_one_database_connection(self):
         u = self.enrolled_user()
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+        conn = harness.KeepAlive(self.server.port)
         self.addCleanup(conn.close)
 
-        def call(method, path, obj=None, headers=None):
-            h = dict(u.auth)
-            h.update(headers or {})
-            body = None
-            if obj is not None:
-                body = json.dumps(obj).encode()
-                h["Content-Type"] = "application/json"
-            conn.request(method, path, body=body, headers=h)
-            resp = conn.getresponse()
-            r = harness.Response(resp.status, resp.headers, resp.read())
-            self.assertNotEqual((r.header("Connection") or "").lower(), "close", r)
-            return r
+        def call(method, path, obj=harness._NO_JSON, headers=None):
+            return conn.request(method, path, headers=dict(u.auth, **(headers or {})),
+                                json_body=obj)
 
         self.assertEqual(call("GET", "/products").status, 200)   # this worker connects
         before = self.db_connections()

@@ -200,6 +200,27 @@ class ShortTokenTests(ServerTestCase):
         time.sleep(3.2)
         self.assertMsg(self.req("GET", "/products", headers=u.auth), 401, "Token has expired")
 
+    def test_a_token_reused_on_one_connection_still_expires_and_still_needs_every_byte(self):
+        # One connection is one worker thread, which remembers the last token it
+        # found valid: the clock must still be read, and a changed token checked.
+        exp = int(time.time()) + 5
+        token = flask_token("keeper", now=exp - 5, lifetime=5)
+        conn = harness.KeepAlive(self.server.port)
+        self.addCleanup(conn.close)
+        for _ in range(3):
+            self.assertEqual(conn.request("GET", "/products", headers=bearer(token)).status, 200)
+        head, payload, sig = token.split(".")
+        flipped = sig[:10] + ("A" if sig[10] != "A" else "B") + sig[11:]
+        changed = f"{head}.{payload}.{flipped}"
+        self.assertMsg(conn.request("GET", "/products", headers=bearer(changed)), 422,
+                       "Signature verification failed")
+        self.assertMsg(conn.request("GET", "/products", headers=bearer(token[:-1])), 422)
+        self.assertEqual(conn.request("GET", "/products", headers=bearer(token)).status, 200)
+        while time.time() < exp + 0.2:
+            time.sleep(0.1)
+        self.assertMsg(conn.request("GET", "/products", headers=bearer(token)), 401,
+                       "Token has expired")
+
 
 class OtherKeyTests(ServerTestCase):
     """A second server with a different key refuses the first one's tokens."""
