@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "crypto/token.h"
+#include "fixbuf.h"
 #include "hexdigit.h"
 #include "server/accesslog.h"
 #include "server/validate.h"
@@ -33,48 +34,6 @@ static bool is_head(const request *r)
  * no MIME sniffing. */
 static const char COMMON_HEADERS[] =
     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-
-/*
- * Appending into a fixed buffer, for the response head and the log line: a
- * few memcpy() where snprintf() took about 6,900 instructions a request
- * (callgrind). `over` once a piece did not fit; nothing is added after it.
- */
-typedef struct fixbuf {
-    char *p;
-    size_t n, cap;
-    bool over;
-} fixbuf;
-
-static void fb_mem(fixbuf *f, const char *s, size_t len)
-{
-    if (f->over || len > f->cap - f->n) {
-        f->over = true;
-        return;
-    }
-    memcpy(f->p + f->n, s, len);
-    f->n += len;
-}
-
-#define FB_LIT(f, lit) fb_mem((f), (lit), sizeof(lit) - 1)
-
-static void fb_str(fixbuf *f, const char *s)
-{
-    fb_mem(f, s, strlen(s));
-}
-
-static void fb_int(fixbuf *f, long long v)
-{
-    char d[24];
-    size_t k = sizeof d;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        d[--k] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        d[--k] = '-';
-    fb_mem(f, d + k, sizeof d - k);
-}
 
 /* Reason phrases of the statuses we send (CivetWeb misspells 422's). */
 static const char *reason(int code)
@@ -164,31 +123,31 @@ static void send_head_and_body(request *r, int code, const char *content_type, c
                                const char *headers, const void *body, size_t len)
 {
     char one[8192];
-    fixbuf h = {.p = one, .cap = 1024}; /* the head; the body follows it when it fits */
-    FB_LIT(&h, "HTTP/1.1 ");
-    fb_int(&h, code);
-    FB_LIT(&h, " ");
-    fb_str(&h, reason(code));
-    FB_LIT(&h, "\r\nContent-Type: ");
-    fb_str(&h, content_type);
-    FB_LIT(&h, "\r\n");
-    fb_str(&h, framing);
-    FB_LIT(&h, "\r\n");
-    FB_LIT(&h, COMMON_HEADERS);
-    FB_LIT(&h, "Date: ");
-    fb_str(&h, http_date());
+    fixbuf h = fixbuf_on(one, 1024); /* the head; the body follows it when it fits */
+    FIXBUF_LIT(&h, "HTTP/1.1 ");
+    fixbuf_int(&h, code);
+    FIXBUF_LIT(&h, " ");
+    fixbuf_str(&h, reason(code));
+    FIXBUF_LIT(&h, "\r\nContent-Type: ");
+    fixbuf_str(&h, content_type);
+    FIXBUF_LIT(&h, "\r\n");
+    fixbuf_str(&h, framing);
+    FIXBUF_LIT(&h, "\r\n");
+    FIXBUF_LIT(&h, COMMON_HEADERS);
+    FIXBUF_LIT(&h, "Date: ");
+    fixbuf_str(&h, http_date());
     if (keep_alive(r))
-        FB_LIT(&h, "\r\nConnection: keep-alive\r\n");
+        FIXBUF_LIT(&h, "\r\nConnection: keep-alive\r\n");
     else
-        FB_LIT(&h, "\r\nConnection: close\r\n");
+        FIXBUF_LIT(&h, "\r\nConnection: close\r\n");
     if (headers)
-        fb_str(&h, headers);
-    FB_LIT(&h, "\r\n");
+        fixbuf_str(&h, headers);
+    FIXBUF_LIT(&h, "\r\n");
     if (h.over) { /* cannot happen with our headers */
         r->close = true;
-        h = (fixbuf){.p = one, .cap = 1024};
-        FB_LIT(&h, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-                   "Connection: close\r\n\r\n");
+        h = fixbuf_on(one, 1024);
+        FIXBUF_LIT(&h, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                       "Connection: close\r\n\r\n");
         len = 0;
     }
     if (is_head(r))
@@ -209,11 +168,10 @@ void http_send(request *r, int code, const char *content_type, const void *body,
                const char *headers)
 {
     char framing[48];
-    fixbuf f = {.p = framing, .cap = sizeof framing - 1};
-    FB_LIT(&f, "Content-Length: ");
-    fb_int(&f, (long long)len);
-    framing[f.n] = '\0';
-    send_head_and_body(r, code, content_type, framing, headers, body, len);
+    fixbuf f = fixbuf_on(framing, sizeof framing);
+    FIXBUF_LIT(&f, "Content-Length: ");
+    fixbuf_int(&f, (long long)len);
+    send_head_and_body(r, code, content_type, fixbuf_done(&f), headers, body, len);
 }
 
 void http_send_json(request *r, int code, const strbuf *body, const char *headers)
@@ -431,22 +389,19 @@ static bool guard(request *r)
 
 /* ---- dispatch and the access log ---- */
 
-/* Write `s` to the log with control and non-ASCII bytes escaped, so a client
- * cannot forge log lines; at most 200 bytes. */
-/* Append `s` to out[*n..cap) with control and non-ASCII bytes escaped, so
- * a client cannot forge log lines; at most 200 input bytes. */
-static void log_sanitized(char *out, size_t *n, size_t cap, const char *s)
+/* Append `s` with control and non-ASCII bytes escaped, so a client cannot
+ * forge log lines: at most 200 input bytes, and `keep` bytes left free for
+ * the rest of the line. */
+static void log_sanitized(fixbuf *f, size_t keep, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; s[i] && i < 200 && *n + 4 < cap; i++) {
+    for (size_t i = 0; s[i] && i < 200 && f->n + 4 + keep < f->cap; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch < 0x20 || ch >= 0x7f || ch == '\\') {
-            out[(*n)++] = '\\';
-            out[(*n)++] = 'x';
-            out[(*n)++] = hex[ch >> 4];
-            out[(*n)++] = hex[ch & 15];
+            char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+            fixbuf_mem(f, esc, sizeof esc);
         } else {
-            out[(*n)++] = (char)ch;
+            fixbuf_putc(f, (char)ch);
         }
     }
 }
@@ -467,19 +422,19 @@ static void log_request(const request *r, const struct timespec *t0)
     static _Thread_local time_cache c;
     const char *ts = format_now(&c, true);
     char line[1024];
-    fixbuf f = {.p = line, .cap = sizeof line};
-    fb_str(&f, ts);
-    FB_LIT(&f, " ");
-    log_sanitized(line, &f.n, sizeof line - 48, r->method);
-    FB_LIT(&f, " ");
-    log_sanitized(line, &f.n, sizeof line - 48, r->path);
-    FB_LIT(&f, " ");
-    fb_int(&f, r->code);
-    FB_LIT(&f, " ");
-    fb_int(&f, tenths / 10);
-    FB_LIT(&f, ".");
-    fb_int(&f, tenths % 10);
-    FB_LIT(&f, "ms\n");
+    fixbuf f = fixbuf_on(line, sizeof line);
+    fixbuf_str(&f, ts);
+    FIXBUF_LIT(&f, " ");
+    log_sanitized(&f, 48, r->method);
+    FIXBUF_LIT(&f, " ");
+    log_sanitized(&f, 48, r->path);
+    FIXBUF_LIT(&f, " ");
+    fixbuf_int(&f, r->code);
+    FIXBUF_LIT(&f, " ");
+    fixbuf_int(&f, tenths / 10);
+    FIXBUF_LIT(&f, ".");
+    fixbuf_int(&f, tenths % 10);
+    FIXBUF_LIT(&f, "ms\n");
     accesslog_line(line, f.n);
 }
 
