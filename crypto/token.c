@@ -149,6 +149,27 @@ static bool has_repeated_claim(const cJSON *claims)
     return false;
 }
 
+/* The clock's part of a check, for the full check and the memo alike: exp >
+ * now (else EXPIRED), nbf <= now (else NOT_YET_VALID; -INFINITY: none). */
+static token_error check_window(double exp, double nbf, time_t now)
+{
+    if (!(exp > (double)now))
+        return TOKEN_EXPIRED;
+    if (nbf > (double)now)
+        return TOKEN_NOT_YET_VALID;
+    return TOKEN_OK;
+}
+
+/* The subject (non-empty) into sub[sub_cap] with its NUL, or MALFORMED. */
+static token_error copy_sub(const char *subject, char *sub, size_t sub_cap)
+{
+    size_t n = strlen(subject);
+    if (n == 0 || n >= sub_cap)
+        return TOKEN_MALFORMED;
+    memcpy(sub, subject, n + 1);
+    return TOKEN_OK;
+}
+
 /*
  * Check the payload claims of a token whose header and signature already
  * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
@@ -164,7 +185,6 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
     const cJSON *iat = cJSON_GetObjectItemCaseSensitive(claims, "iat");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(claims, "type");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(claims, "sub");
-    size_t n;
 
     if (!cJSON_IsNumber(exp) || (nbf != NULL && !cJSON_IsNumber(nbf)) ||
         (iat != NULL && !cJSON_IsNumber(iat)))
@@ -176,20 +196,15 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
         return TOKEN_MALFORMED;
     *exp_out = exp->valuedouble;
     *nbf_out = nbf ? nbf->valuedouble : -INFINITY;
-    if (!(exp->valuedouble > (double)now))
-        return TOKEN_EXPIRED;
-    if (nbf != NULL && nbf->valuedouble > (double)now)
-        return TOKEN_NOT_YET_VALID;
+    token_error e = check_window(*exp_out, *nbf_out, now);
+    if (e != TOKEN_OK)
+        return e;
     if (!cJSON_IsString(type) || type->valuestring == NULL ||
         strcmp(type->valuestring, "access") != 0)
         return TOKEN_WRONG_TYPE;
     if (!cJSON_IsString(s) || s->valuestring == NULL)
         return TOKEN_MALFORMED;
-    n = strlen(s->valuestring);
-    if (n == 0 || n >= sub_cap)
-        return TOKEN_MALFORMED;
-    memcpy(sub, s->valuestring, n + 1);
-    return TOKEN_OK;
+    return copy_sub(s->valuestring, sub, sub_cap);
 }
 
 /*
@@ -286,19 +301,12 @@ static int hs256(mac_cache *c, const unsigned char *key, size_t keylen, const un
     return 0;
 }
 
-/* The remembered token again: what token_check_claims would say now, in its
- * order (exp, nbf, then the subject's room). */
+/* The remembered token again: what token_check_claims would say now (its
+ * type and sub passed when it was remembered). */
 static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t sub_cap)
 {
-    if (!(c->memo_exp > (double)now))
-        return TOKEN_EXPIRED;
-    if (c->memo_nbf > (double)now)
-        return TOKEN_NOT_YET_VALID;
-    size_t n = strlen(c->memo_sub);
-    if (n >= sub_cap)
-        return TOKEN_MALFORMED;
-    memcpy(sub, c->memo_sub, n + 1);
-    return TOKEN_OK;
+    token_error e = check_window(c->memo_exp, c->memo_nbf, now);
+    return e != TOKEN_OK ? e : copy_sub(c->memo_sub, sub, sub_cap);
 }
 
 /*
@@ -394,12 +402,12 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
         goto out;
     double exp = 0, nbf = 0;
     e = token_check_claims(claims, now, sub, sub_cap, &exp, &nbf);
-    if (e == TOKEN_OK && c && len <= sizeof c->memo && strlen(sub) < sizeof c->memo_sub) {
+    if (e == TOKEN_OK && c && len <= sizeof c->memo &&
+        copy_sub(sub, c->memo_sub, sizeof c->memo_sub) == TOKEN_OK) {
         memcpy(c->memo, token, len);
         c->memo_len = len;
         c->memo_exp = exp;
         c->memo_nbf = nbf;
-        memcpy(c->memo_sub, sub, strlen(sub) + 1);
     }
 out:
     OPENSSL_cleanse(mac, sizeof mac);
