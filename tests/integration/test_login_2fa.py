@@ -4,6 +4,7 @@ SPEC §3 (accounts and second factor)."""
 import base64
 import os
 import re
+import signal
 import sys
 import time
 import warnings
@@ -334,6 +335,105 @@ class PasswordHashTests(ServerTestCase):
                            f"unknown user answered in {unknown:.3f}s, wrong password in "
                            f"{wrong:.3f}s: an unknown user must still cost one bcrypt")
         srv.stop()
+
+
+def _children(pid):
+    """Pids whose parent is pid (read from /proc)."""
+    kids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                kids.append(int(d))
+    return kids
+
+
+def _stat(pid):
+    """(state, session, nice, utime + stime) of pid from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return fields[0], int(fields[3]), int(fields[16]), int(fields[11]) + int(fields[12])
+
+
+def _gone(pid, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if _stat(pid)[0] == "Z":
+                return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+class BcryptHelperTests(ServerTestCase):
+    """The hashes run in a helper process (crypto/hasher.h): a child of the
+    server in a session of its own at nice 10. Killed, it leaves logins and
+    signups working in the server itself; the server never leaves it behind."""
+    start_server = False
+
+    def helper_of(self, srv):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            kids = _children(srv.proc.pid)
+            if kids:
+                self.assertEqual(len(kids), 1, kids)
+                return kids[0]
+            time.sleep(0.05)
+        self.fail("the server has no helper process\n" + srv.tail())
+
+    def test_hashes_run_in_the_helper_in_its_own_session(self):
+        srv = self.spawn_server({"BCRYPT_COST": "10"})
+        helper = self.helper_of(srv)
+        _, session, nice, ticks0 = _stat(helper)
+        self.assertEqual(session, helper, "the helper leads a session of its own")
+        self.assertNotEqual(session, _stat(srv.proc.pid)[1])
+        self.assertEqual(nice, max(10, _stat(srv.proc.pid)[2]))
+        server_ticks0 = _stat(srv.proc.pid)[3]
+        username, password = self.signup(srv=srv)     # one bcrypt at cost 10
+        self.login_secret(username, password, srv=srv)  # and another
+        self.assertEqual(self.assertJsonResponse(self.login(username, "wrong password!",
+                                                            srv=srv), 401), INVALID_CREDENTIALS)
+        helper_ticks = _stat(helper)[3] - ticks0
+        server_ticks = _stat(srv.proc.pid)[3] - server_ticks0
+        # three bcrypts at cost 10 are ~150 ms of CPU: in the helper, not the server
+        self.assertGreaterEqual(helper_ticks, 6, (helper_ticks, server_ticks))
+        self.assertLess(server_ticks, helper_ticks, (helper_ticks, server_ticks))
+        srv.stop()
+        self.assertTrue(_gone(helper), "the helper outlived a stopped server")
+
+    def test_a_killed_helper_leaves_logins_working(self):
+        srv = self.spawn_server({"BCRYPT_COST": "4"})
+        username, password = self.signup(srv=srv)
+        helper = self.helper_of(srv)
+        os.kill(helper, signal.SIGKILL)   # the server's own child, by pid
+        self.assertTrue(_gone(helper))
+        secret = self.login_secret(username, password, srv=srv)
+        self.verify_ok(username, hotp(secret, current_step()), srv=srv)
+        self.assertEqual(self.assertJsonResponse(self.login(username, "wrong password!",
+                                                            srv=srv), 401), INVALID_CREDENTIALS)
+        other, other_pw = self.signup(srv=srv)
+        h = self.db.scalar("SELECT password_hash FROM users WHERE username = " + sql_str(other))
+        self.assertEqual(crypt.crypt(other_pw, h), h)
+        err = srv.stderr()
+        self.assertEqual(err.count("bcrypt helper"), 1, err)
+        self.assertIn(f"bcrypt helper (pid {helper}) is gone", err)
+        self.assertEqual(_children(srv.proc.pid), [], "the dead helper was not reaped")
+        # it exits 0 even so: the helper's end is logged, not fatal
+        srv.stop()
+
+    def test_the_helper_dies_with_a_killed_server(self):
+        srv = self.spawn_server({"BCRYPT_COST": "4"})
+        helper = self.helper_of(srv)
+        srv.proc.kill()
+        srv.proc.wait(timeout=10)
+        self.servers.remove(srv)  # killed on purpose: not expected to exit 0
+        self.assertTrue(_gone(helper), "the helper outlived a killed server")
 
 
 class TotpSecretEncryptionTests(ServerTestCase):

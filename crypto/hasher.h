@@ -1,0 +1,63 @@
+/*
+ * hasher.h - bcrypt in a helper process.
+ *
+ * The server's password hashes run in a child forked at start-up, before any
+ * thread exists. The child starts a session of its own, so where the kernel
+ * shares the CPUs between sessions (autogroup) or between programs, a storm
+ * of logins is one more program beside the server and MariaDB rather than
+ * busy threads among the server's own: the reads keep their share of the
+ * CPU. It also runs at a lower priority (HASHER_NICE). One channel (a
+ * SOCK_SEQPACKET socket pair) per slot; one thread in the child per channel.
+ *
+ * Not a queue and not a limit: callers bound the hashes in flight themselves
+ * (routes_auth.c's slots); a call finding every channel busy waits for one.
+ * When the helper is not running (never started, or gone: killed, crashed),
+ * each call hashes in the calling thread instead, with the same results.
+ */
+#ifndef INTEGRITY_HASHER_H
+#define INTEGRITY_HASHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "crypto/password.h"
+#include "status.h"
+
+#define HASHER_SLOTS_MAX 64
+#ifndef HASHER_NICE
+#define HASHER_NICE 10 /* the helper's nice value (and its session's, under autogroup) */
+#endif
+
+/*
+ * Fork the helper with `slots` channels (1..HASHER_SLOTS_MAX). Call it once,
+ * while the process has a single thread. ST_INVALID for a bad `slots` or a
+ * second start; ST_INTERNAL when the sockets or the fork fail (the caller
+ * may go on without it: the calls then hash in-process).
+ */
+status hasher_start(unsigned slots);
+
+/* password_hash(), in the helper when it runs. */
+status hasher_hash(const char *pw, size_t len, int cost, char out[PASSWORD_HASH_LEN + 1]);
+
+/* password_verify(), in the helper when it runs: ST_OK when `pw` matches
+ * `hash`, ST_UNAUTHORIZED when not (or for anything password_verify
+ * refuses). */
+status hasher_verify(const char *pw, size_t len, const char *hash);
+
+/* True while the helper answers (false before hasher_start, and from the
+ * first failed exchange on). */
+bool hasher_running(void);
+
+/* The helper's pid, or 0 when none was started. For logs and tests. */
+pid_t hasher_pid(void);
+
+/*
+ * Close the channels and wait for the helper to exit (it does once its
+ * threads see the channels close, after any hash in progress). Call it with
+ * no hasher_* call in flight. ST_OK when the helper exited with status 0 or
+ * none was started; ST_INTERNAL when it died or exited otherwise.
+ */
+status hasher_stop(void);
+
+#endif
