@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "crypto/hasher.h"
 #include "db/db.h"
 #include "server/accesslog.h"
 #include "server/config.h"
@@ -121,15 +120,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "integrity-server: WARNING: development mode: JWT_SECRET_KEY is not "
                         "set, using a random key; tokens die with this process\n");
 
-    /* The bcrypt helper is forked first, while this is the only thread: one
-     * channel per core, as routes_auth.c lets one hash per core run. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (hasher_start(cores < 1                  ? 1
-                     : cores > HASHER_SLOTS_MAX ? HASHER_SLOTS_MAX
-                                                : (unsigned)cores) != ST_OK)
-        fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
-                        "server's threads\n");
-
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
@@ -144,6 +134,7 @@ int main(int argc, char **argv)
         goto out;
     }
     db_ready = true;
+    /* Before any thread exists: it forks the bcrypt helper (crypto/hasher.h). */
     if (routes_auth_init(&cfg) != ST_OK) {
         fprintf(stderr, "integrity-server: start-up of the auth routes failed\n");
         goto out;
@@ -229,8 +220,6 @@ out:
     accesslog_stop(); /* after the workers: their last lines are written too */
     if (auth_ready)
         routes_auth_free();
-    if (hasher_stop() != ST_OK)
-        fprintf(stderr, "integrity-server: the bcrypt helper did not exit cleanly\n");
     if (db_ready) {
         db_thread_end();
         db_shutdown();

@@ -11,7 +11,9 @@
 #include "status.h"
 
 /* Start-up work for the auth routes (the dummy hash that makes unknown users
- * cost one bcrypt, the bound on bcrypt hashes in flight). */
+ * cost one bcrypt, the bound on bcrypt hashes in flight, and the helper
+ * process that runs them: call it while the process has a single thread).
+ * On failure it has undone itself. routes_auth_free() stops the helper. */
 status routes_auth_init(const config *cfg);
 void routes_auth_free(void);
 

@@ -58,25 +58,36 @@ typedef struct bcrypt_place {
 status routes_auth_init(const config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (sem_init(&g_bcrypt_slots, 0, (unsigned)(cores > 0 ? cores : 1)) != 0)
+    unsigned slots = cores < 1 ? 1 : cores > HASHER_SLOTS_MAX ? HASHER_SLOTS_MAX : (unsigned)cores;
+    if (sem_init(&g_bcrypt_slots, 0, slots) != 0)
         return ST_INTERNAL;
+    /* The hashes run in a helper with one channel per slot; forked here, while
+     * the process has a single thread. Without it they run in our threads. */
+    if (hasher_start(slots) != ST_OK)
+        fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
+                        "server's threads\n");
     g_bcrypt_places_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;
     g_bcrypt_wait_seconds = cfg->login_queue_seconds;
     unsigned char rnd[24];
     char pw[sizeof rnd * 2 + 1];
     status st = random_bytes(rnd, sizeof rnd);
-    if (st != ST_OK)
-        return st;
-    for (size_t i = 0; i < sizeof rnd; i++)
-        snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
-    st = hasher_hash(pw, strlen(pw), cfg->bcrypt_cost, g_dummy_hash);
+    if (st == ST_OK) {
+        for (size_t i = 0; i < sizeof rnd; i++)
+            snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
+        st = hasher_hash(pw, strlen(pw), cfg->bcrypt_cost, g_dummy_hash);
+    }
+    OPENSSL_cleanse(rnd, sizeof rnd);
     OPENSSL_cleanse(pw, sizeof pw);
+    if (st != ST_OK) /* main() calls routes_auth_free only after a start */
+        routes_auth_free();
     return st;
 }
 
 void routes_auth_free(void)
 {
     sem_destroy(&g_bcrypt_slots);
+    if (hasher_stop() != ST_OK)
+        fprintf(stderr, "integrity-server: the bcrypt helper did not exit cleanly\n");
 }
 
 /* Take a place in the queue; ST_BUSY when every place is taken. */
