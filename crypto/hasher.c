@@ -124,6 +124,7 @@ static void helper_main(pid_t parent, const int *fds, unsigned n)
     if (getppid() != parent)
         _exit(0);
     (void)setsid();
+    (void)prctl(PR_SET_NAME, HASHER_NAME); /* its threads inherit the name */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     helper_lower_priority();

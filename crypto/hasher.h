@@ -28,6 +28,7 @@
 #ifndef HASHER_NICE
 #define HASHER_NICE 10 /* the helper's nice value (and its session's, under autogroup) */
 #endif
+#define HASHER_NAME "bcrypt-helper" /* its name in ps, top and /proc/<pid>/comm */
 
 /*
  * Fork the helper with `slots` channels (1..HASHER_SLOTS_MAX). Call it once,

@@ -392,6 +392,8 @@ class BcryptHelperTests(ServerTestCase):
         helper = self.helper_of(srv)
         _, session, nice, ticks0 = _stat(helper)
         self.assertEqual(session, helper, "the helper leads a session of its own")
+        with open(f"/proc/{helper}/comm") as f:
+            self.assertEqual(f.read(), "bcrypt-helper\n", "its name in ps and top")
         self.assertNotEqual(session, _stat(srv.proc.pid)[1])
         self.assertEqual(nice, max(10, _stat(srv.proc.pid)[2]))
         server_ticks0 = _stat(srv.proc.pid)[3]

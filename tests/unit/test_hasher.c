@@ -100,6 +100,13 @@ static void test_helper_has_its_own_session_and_a_lower_priority(void **state)
     assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK);
     assert_int_equal(getsid(pid), pid);
     assert_int_not_equal(getsid(pid), getsid(0));
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(comm, sizeof comm, f));
+    fclose(f);
+    assert_string_equal(comm, HASHER_NAME "\n");
     errno = 0;
     int ours = getpriority(PRIO_PROCESS, 0);
     int theirs = getpriority(PRIO_PROCESS, (id_t)pid);
