@@ -141,16 +141,23 @@ def evaluate(rows):
         # Per run: a run where some GET connections never got a worker thread, or where
         # none was answered, misses whatever its p99 (wrk only times answered requests).
         parts, oks = [], []
+        bg_by_run = {b["run"]: b for b in runs(rows, "login_bg", 32)}
         for r in sorted(ul, key=lambda r: r["run"]):
             starved = r.get("starved", 0)
-            if r["requests"] == 0:
+            # A run whose /login load had ended before it did measured no storm.
+            overlap = bg_by_run.get(r["run"], {}).get("overlap", True)
+            if not overlap:
+                parts.append(f"{r['rps']:,.0f} req/s, p99 {r['p99_ms']:,.1f} ms, but the "
+                             "/login load had ended before it")
+            elif r["requests"] == 0:
                 parts.append(f"no GET answered ({starved} connections waiting)")
             else:
                 parts.append(f"{r['rps']:,.0f} req/s, p99 {r['p99_ms']:,.1f} ms"
                              + (f", steal {r['cpu_steal']:.2f} cores" if "cpu_steal" in r else "")
                              + (f" ({starved} connection{'s' if starved > 1 else ''} waiting)"
                                 if starved else ""))
-            oks.append(r["requests"] > 0 and starved == 0 and r["p99_ms"] <= TARGET_UNDER_LOGIN_P99)
+            oks.append(overlap and r["requests"] > 0 and starved == 0
+                       and r["p99_ms"] <= TARGET_UNDER_LOGIN_P99)
         ok = statistics.median([1 if o else 0 for o in oks]) >= 1
         add("list_under_login", "GET /products while 32 clients hammer /login: p99",
             "runs: " + "; ".join(parts), f"<= {TARGET_UNDER_LOGIN_P99:g} ms (all GETs answered)",
@@ -158,7 +165,7 @@ def evaluate(rows):
     samples = rss_samples()
     pk = peak_rss(samples, "list-c64")
     if pk:
-        add("rss_c64", "resident memory (VmRSS peak) at 64 connections",
+        add("rss_c64", "resident memory (peak) at 64 connections",
             f"{pk / 1024:.1f} MiB", f"<= {TARGET_RSS_MIB} MiB", pk <= TARGET_RSS_MIB * 1024)
     mem = runs(rows, "mem_1m")
     if mem:
@@ -304,7 +311,7 @@ def cpu_cols(rr):
 
 def concurrency(rows, samples):
     table = ["| connections | server req/s | p50 ms | p99 ms | mariadb-slap q/s | server / DB "
-             "| connections never served | VmRSS peak MiB | cores server / db / wrk / other / steal |",
+             "| connections never served | resident peak MiB | cores server / db / wrk / other / steal |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     dat = ["# conc server_rps server_p99_ms slap_rps never_served"]
     for c in (1, 4, 16, 64):
@@ -494,7 +501,8 @@ def write_doc(path, chart_path, elapsed, command):
           "the run (GET or /login connections alike).")
     w("- status >= 400: responses that were not 2xx/3xx, summed over the runs (the 401 "
       "scenarios expect them; anywhere else they would make the figure wrong).")
-    w("- cores: CPU used during the run (medians, in cores of the 2): the server process, "
+    w("- cores: CPU used during the run (medians, in cores of the 2): the server (its "
+      "process and its bcrypt helper process, `crypto/hasher.c`), "
       "MariaDB, the load generator (wrk or mariadb-slap, timed by the shell) and *other*: "
       "everything else on the machine (other people's builds and tests: the machine is "
       "shared). Before every run the script waits, from a 5-minute budget, until others "
@@ -518,7 +526,11 @@ def write_doc(path, chart_path, elapsed, command):
     w("## Memory")
     w("")
     pk64 = peak_rss(samples, "list-c64")
-    w(f"- VmRSS: {meta.get('rss_start_kb', 0) / 1024:.1f} MiB after start, "
+    w("- Resident memory is the server's VmRSS plus the private pages (`Private_Clean` + "
+      "`Private_Dirty` in `/proc/<pid>/smaps_rollup`) of its bcrypt helper, the process it "
+      "forks at start-up: the rest of the helper's resident pages are the server's own, "
+      "shared since the fork, or libraries both map.")
+    w(f"- Resident: {meta.get('rss_start_kb', 0) / 1024:.1f} MiB after start, "
       f"{meta.get('rss_warm_kb', 0) / 1024:.1f} MiB after the warm-up, "
       + (f"peak {pk64 / 1024:.1f} MiB during GET /products at 64 connections, " if pk64 else "")
       + f"{meta.get('rss_end_kb', 0) / 1024:.1f} MiB at the end of the measurements. "
@@ -527,12 +539,12 @@ def write_doc(path, chart_path, elapsed, command):
         m = mem[0]
         w(f"- Flatness: GET /products/&lt;id&gt; (wrk -c16) until {meta.get('mem_requests', 0):,} "
           f"requests or {meta.get('mem_max_seconds', 0)} s: {m['counted']:,} requests in "
-          f"{m['seconds']:.1f} s ({m['rps']:,.0f} req/s); VmRSS {m['rss_before_kb']:,} kB "
+          f"{m['seconds']:.1f} s ({m['rps']:,.0f} req/s); resident {m['rss_before_kb']:,} kB "
           f"before, {m['rss_after_kb']:,} kB after (2 s idle each side).")
     memtxt = read(os.path.join(OUT, "mem-c64.txt")).strip()
     if memtxt:
         w("- Right after the 64-connection runs (`/proc/<pid>/status`, `pmap -x`, largest "
-          "resident mappings; RSS column in kB):")
+          "resident mappings; RSS column in kB; then the helper's `smaps_rollup`):")
         w("")
         w("```text")
         w(memtxt)
