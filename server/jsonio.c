@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,19 @@ static bool needs_escape(unsigned char ch)
     return ch < 0x20 || ch == '"' || ch == '\\';
 }
 
+/* Whether any of the 8 bytes of `w` needs escaping. The classic tests for "a
+ * byte below n" and "a zero byte" (here after XOR with '"' and with '\\'):
+ * each may mark more bytes than the first, but its yes or no is exact, and
+ * no answer depends on the byte order. */
+static bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t below = (w - ones * 0x20) & ~w;
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+    uint64_t quote = (q - ones) & ~q, backslash = (bs - ones) & ~bs;
+    return ((below | quote | backslash) & highs) != 0;
+}
+
 void sb_json_str(strbuf *b, const char *s)
 {
     sb_json_strn(b, s, strlen(s));
@@ -130,7 +144,32 @@ void sb_json_strn(strbuf *b, const char *s, size_t n)
     char *o = b->data + b->len;
     *o++ = '"';
     const char *run = s, *end = s + n;
+    bool tail_checked = false;
     for (const char *p = s; p < end; p++) {
+        /* Eight bytes at a time past what needs no escape (most text), then
+         * to the byte that does among the eight. */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, sizeof w);
+            if (word_needs_escape(w)) {
+                while (!needs_escape((unsigned char)*p))
+                    p++;
+                break;
+            }
+            p += 8;
+        }
+        if (p == end)
+            break;
+        /* Fewer than eight left: once, the last eight bytes as one word. The
+         * bytes from `run` to p need no escape, so when the word starts
+         * there or later, a clean word means a clean rest. */
+        if (end - p < 8 && !tail_checked && end - run >= 8) {
+            uint64_t w;
+            tail_checked = true;
+            memcpy(&w, end - 8, sizeof w);
+            if (!word_needs_escape(w))
+                break;
+        }
         unsigned char ch = (unsigned char)*p;
         if (!needs_escape(ch))
             continue;

@@ -273,6 +273,88 @@ static void test_sb_json_strn(void **state)
     sb_free(&b);
 }
 
+/* The escaping a byte at a time, as RFC 8259 asks: the reference for the
+ * word-at-a-time scan in sb_json_strn. Returns the length written to out. */
+static size_t ref_json_str(const unsigned char *in, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = in[i];
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else if (c < 0x20) {
+            memcpy(out + o, "\\u00", 4);
+            out[o + 4] = hex[c >> 4];
+            out[o + 5] = hex[c & 15];
+            o += 6;
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o++] = '"';
+    return o;
+}
+
+static void check_against_ref(strbuf *b, const unsigned char *in, size_t n)
+{
+    char want[6 * 64 + 2];
+    size_t wn = ref_json_str(in, n, want);
+    sb_reset(b);
+    sb_json_strn(b, (const char *)in, n);
+    assert_false(b->oom);
+    assert_int_equal(b->len, wn);
+    assert_memory_equal(b->data, want, wn);
+    assert_int_equal(b->data[b->len], '\0');
+}
+
+/* Every byte value at every place of strings 1..24 bytes long (both sides of
+ * each 8-byte word boundary), among bytes that need no escape and among
+ * neighbours that do; then pseudo-random strings mixing all kinds. The scan
+ * reads eight bytes at a time, so this is where an off-by-one would show. */
+static void test_sb_json_strn_matches_bytewise(void **state)
+{
+    strbuf b;
+    unsigned char in[64];
+
+    (void)state;
+    sb_init(&b);
+    for (size_t n = 1; n <= 24; n++)
+        for (size_t at = 0; at < n; at++)
+            for (unsigned v = 0; v < 256; v++) {
+                memset(in, 'a', n);
+                in[at] = (unsigned char)v;
+                check_against_ref(&b, in, n);
+                memset(in, 0xC3, n); /* a UTF-8 lead byte: >= 0x80 needs no escape */
+                in[at] = (unsigned char)v;
+                check_against_ref(&b, in, n);
+                if (at + 1 < n)
+                    in[at + 1] = '"';
+                check_against_ref(&b, in, n);
+            }
+    /* the bytes the tests inside a word must tell apart: each side of 0x20,
+     * '"' and '\\', and the high half */
+    static const unsigned char pick[] = {0x00, 0x01, 0x09, 0x0a, 0x1f, 0x20, 0x21, 0x22,
+                                         0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0x9f, 0xa0,
+                                         0xc3, 0xff, 'a',  'a',  'a',  'a',  'a',  'a'};
+    uint32_t x = 12345;
+    for (int round = 0; round < 20000; round++) {
+        x = x * 1103515245u + 12345u;
+        size_t n = (x >> 16) % 64;
+        for (size_t k = 0; k < n; k++) {
+            x = x * 1103515245u + 12345u;
+            in[k] = pick[(x >> 16) % sizeof pick];
+        }
+        check_against_ref(&b, in, n);
+    }
+    sb_free(&b);
+}
+
 /* ---- UTF-8 ---- */
 
 static const struct {
@@ -993,6 +1075,7 @@ int main(void)
         cmocka_unit_test(test_sb_json_str),
         cmocka_unit_test(test_sb_json_str_long),
         cmocka_unit_test(test_sb_json_strn),
+        cmocka_unit_test(test_sb_json_strn_matches_bytewise),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_valid_respects_length),
         cmocka_unit_test(test_utf8_length),
