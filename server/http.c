@@ -152,10 +152,19 @@ static void send_head_and_body(request *r, int code, const char *content_type, c
     }
     if (is_head(r))
         len = 0;
+    char *big;
     if (h.n + len <= sizeof one) {
         if (len)
             memcpy(one + h.n, body, len);
         mg_write(r->conn, one, h.n + len);
+    } else if ((big = malloc(h.n + len)) != NULL) {
+        /* A larger body (the product list) is copied after the head too: a
+         * second send() would be a second TCP segment, and a second wake-up
+         * of a client that has the head and waits for the rest. */
+        memcpy(big, one, h.n);
+        memcpy(big + h.n, body, len);
+        mg_write(r->conn, big, h.n + len);
+        free(big);
     } else {
         mg_write(r->conn, one, h.n);
         mg_write(r->conn, body, len);
