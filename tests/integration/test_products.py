@@ -466,6 +466,69 @@ class ProductCrudTests(ProductTestCase):
         self.assertEqual(self.row(created["id"])["version"], 1)
 
 
+class ListSizeTests(ProductTestCase):
+    """GET /products goes out one of three ways by size (server/http.c,
+    routes_products.c): after its head in the 8 KiB stack buffer, copied after
+    its head into one heap buffer (8 to 16 KiB), or chunked as the rows come
+    (over 16 KiB). Each must be the stored rows exactly, with every quote,
+    backslash and control character escaped wherever it falls in the string
+    (the escaping reads eight bytes at a time)."""
+
+    # bytes that need escaping at every offset of an 8-byte word, and UTF-8
+    PIECES = ['plain', '"', '\\', '\n', '\r', '\t', '\x01', '\x1f', '\x7f', 'é', '€', '𝄞',
+              '"\\"', 'abcdefgh', 'abcdefg"', '\\bcdefgh']
+
+    def seed(self, n):
+        values = []
+        for i in range(n):
+            k = len(self.expected)
+            name = f"item {k}" + self.PIECES[k % len(self.PIECES)]
+            parts = [self.PIECES[(k + j) % len(self.PIECES)] + "x" * ((k + j) % 9)
+                     for j in range(12)]
+            desc = "".join(parts)
+            price = Decimal(k) + Decimal("0.25")
+            self.expected.append({"name": name, "description": desc, "price": price,
+                                  "quantity": k})
+            values.append("(CONVERT(X'%s' USING utf8mb4), CONVERT(X'%s' USING utf8mb4), %s, %d)"
+                          % (name.encode().hex(), desc.encode().hex(), price, k))
+        self.db.sql("INSERT INTO products (name, description, price, quantity) VALUES "
+                    + ", ".join(values))
+
+    def check_list(self):
+        r = self.call("GET", "/products")
+        items = self.assertJsonResponse(r, 200)  # strict JSON: a raw control fails here
+        self.assertEqual([{k: v for k, v in p.items() if k != "id"} for p in items],
+                         self.expected)
+        ids = [p["id"] for p in items]
+        self.assertEqual(ids, sorted(set(ids)))
+        head = self.call("HEAD", "/products")
+        self.assertEqual(head.status, 200)
+        self.assertEqual(head.body, b"")
+        return r, head
+
+    def test_each_size_is_the_rows_exactly(self):
+        self.expected = []
+        self.seed(10)
+        r, head = self.check_list()
+        self.assertLess(len(r.body), 8192 - 400, "meant to fit the stack buffer with its head")
+        self.assertEqual(r.header("Content-Length"), str(len(r.body)))
+        self.assertEqual(head.header("Content-Length"), str(len(r.body)))
+
+        self.seed(60)
+        r, head = self.check_list()
+        self.assertGreater(len(r.body), 8192, "meant to need the heap buffer")
+        self.assertLess(len(r.body), 16384)
+        self.assertEqual(r.header("Content-Length"), str(len(r.body)))
+        self.assertIsNone(r.header("Transfer-Encoding"))
+        self.assertEqual(head.header("Content-Length"), str(len(r.body)))
+
+        self.seed(70)
+        r, head = self.check_list()
+        self.assertGreater(len(r.body), 16384 + 4096, "meant to be streamed")
+        self.assertEqual((r.header("Transfer-Encoding") or "").lower(), "chunked")
+        self.assertIsNone(r.header("Content-Length"))
+
+
 class PaginationTests(ProductTestCase):
 
     @classmethod
