@@ -100,13 +100,13 @@ static void *helper_serve(void *arg)
 /* A lower priority for this process and, where the kernel groups by session,
  * for its new session. Best effort: either may be refused (a read-only /proc,
  * or the kernel's once-a-second limit on autogroup changes). */
-static void helper_lower_priority(void)
+static void helper_lower_priority(int nice)
 {
-    (void)setpriority(PRIO_PROCESS, 0, HASHER_NICE);
+    (void)setpriority(PRIO_PROCESS, 0, nice); /* refused below our own without privilege */
     int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
         char v[8];
-        int n = snprintf(v, sizeof v, "%d", HASHER_NICE);
+        int n = snprintf(v, sizeof v, "%d", nice);
         if (n > 0 && (size_t)n < sizeof v)
             (void)!write(fd, v, (size_t)n);
         close(fd);
@@ -114,7 +114,7 @@ static void helper_lower_priority(void)
 }
 
 /* The child's whole life: never returns. `fds` are its ends. */
-static void helper_main(pid_t parent, const int *fds, unsigned n)
+static void helper_main(pid_t parent, const int *fds, unsigned n, int nice)
 {
     pthread_t th[HASHER_SLOTS_MAX];
     bool started[HASHER_SLOTS_MAX] = {false};
@@ -127,7 +127,7 @@ static void helper_main(pid_t parent, const int *fds, unsigned n)
     (void)prctl(PR_SET_NAME, HASHER_NAME); /* its threads inherit the name */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    helper_lower_priority();
+    helper_lower_priority(nice);
     for (unsigned i = 1; i < n; i++) {
         started[i] = pthread_create(&th[i], NULL, helper_serve, (void *)(intptr_t)fds[i]) == 0;
         if (!started[i]) {
@@ -144,12 +144,12 @@ static void helper_main(pid_t parent, const int *fds, unsigned n)
 
 /* ---- the parent ---- */
 
-status hasher_start(unsigned slots)
+status hasher_start(unsigned slots, int nice)
 {
     int child_fds[HASHER_SLOTS_MAX];
     unsigned made = 0;
 
-    if (slots == 0 || slots > HASHER_SLOTS_MAX || g.pid != 0)
+    if (slots == 0 || slots > HASHER_SLOTS_MAX || nice < 0 || nice > HASHER_NICE_MAX || g.pid != 0)
         return ST_INVALID;
     for (; made < slots; made++) {
         int sv[2];
@@ -165,7 +165,7 @@ status hasher_start(unsigned slots)
     if (pid == 0) {
         for (unsigned i = 0; i < slots; i++)
             close(g.fds[i]);
-        helper_main(parent, child_fds, slots);
+        helper_main(parent, child_fds, slots, nice);
     }
     for (unsigned i = 0; i < slots; i++) {
         close(child_fds[i]);

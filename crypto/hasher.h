@@ -6,7 +6,7 @@
  * shares the CPUs between sessions (autogroup) or between programs, a storm
  * of logins is one more program beside the server and MariaDB rather than
  * busy threads among the server's own: the reads keep their share of the
- * CPU. It also runs at a lower priority (HASHER_NICE). One channel (a
+ * CPU. It also runs at a lower priority (`nice`, BCRYPT_NICE). One channel (a
  * SOCK_SEQPACKET socket pair) per slot; one thread in the child per channel.
  *
  * Not a queue and not a limit: callers bound the hashes in flight themselves
@@ -25,18 +25,18 @@
 #include "status.h"
 
 #define HASHER_SLOTS_MAX 64
-#ifndef HASHER_NICE
-#define HASHER_NICE 10 /* the helper's nice value (and its session's, under autogroup) */
-#endif
+#define HASHER_NICE_MAX 19          /* the helper's nice value is 0..19 (BCRYPT_NICE, default 10) */
 #define HASHER_NAME "bcrypt-helper" /* its name in ps, top and /proc/<pid>/comm */
 
 /*
- * Fork the helper with `slots` channels (1..HASHER_SLOTS_MAX). Call it once,
- * while the process has a single thread. ST_INVALID for a bad `slots` or a
+ * Fork the helper with `slots` channels (1..HASHER_SLOTS_MAX), at `nice`
+ * (0..HASHER_NICE_MAX; never below the caller's own without privilege), for
+ * the process and for its session's autogroup. Call it once, while the
+ * process has a single thread. ST_INVALID for a bad `slots` or `nice`, or a
  * second start; ST_INTERNAL when the sockets or the fork fail (the caller
  * may go on without it: the calls then hash in-process).
  */
-status hasher_start(unsigned slots);
+status hasher_start(unsigned slots, int nice);
 
 /* password_hash(), in the helper when it runs. */
 status hasher_hash(const char *pw, size_t len, int cost, char out[PASSWORD_HASH_LEN + 1]);

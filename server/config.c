@@ -163,6 +163,9 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
     if ((st = get_uint(get, "LOGIN_QUEUE_SECONDS", 5, 1, 300, &v, why, why_cap)))
         return st;
     c->login_queue_seconds = (unsigned)v;
+    if ((st = get_uint(get, "BCRYPT_NICE", 10, 0, 19, &v, why, why_cap)))
+        return st;
+    c->bcrypt_nice = (unsigned)v;
 
     const char *cert = get("TLS_CERT"), *tlskey = get("TLS_KEY");
     bool has_cert = cert && *cert, has_key = tlskey && *tlskey;
@@ -203,6 +206,8 @@ void config_usage(FILE *out)
           "                           default 300\n"
           "  LOGIN_QUEUE_SECONDS      how long a login or signup may wait for a bcrypt slot\n"
           "                           before 503 server_busy, default 5\n"
+          "  BCRYPT_NICE              0..19: the bcrypt helper's priority; higher leaves the\n"
+          "                           reads more of a busy CPU and logins less, default 10\n"
           "  TLS_CERT, TLS_KEY        PEM certificate and key: serve HTTPS only\n",
           out);
 }

@@ -63,7 +63,7 @@ status routes_auth_init(const config *cfg)
         return ST_INTERNAL;
     /* The hashes run in a helper with one channel per slot; forked here, while
      * the process has a single thread. Without it they run in our threads. */
-    if (hasher_start(slots) != ST_OK)
+    if (hasher_start(slots, (int)cfg->bcrypt_nice) != ST_OK)
         fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
                         "server's threads\n");
     g_bcrypt_places_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;

@@ -409,6 +409,18 @@ class BcryptHelperTests(ServerTestCase):
         srv.stop()
         self.assertTrue(_gone(helper), "the helper outlived a stopped server")
 
+    def test_bcrypt_nice_sets_the_helpers_priority(self):
+        srv = self.spawn_server({"BCRYPT_COST": "4", "BCRYPT_NICE": "3"})
+        helper = self.helper_of(srv)
+        username, password = self.signup(srv=srv)   # answered: the helper is set up
+        _, session, nice, _ = _stat(helper)
+        self.assertEqual(session, helper)
+        self.assertEqual(nice, max(3, _stat(srv.proc.pid)[2]))
+        if os.path.exists(f"/proc/{helper}/autogroup"):
+            with open(f"/proc/{helper}/autogroup") as f:
+                self.assertTrue(f.read().endswith(" nice 3\n"), "its session's autogroup too")
+        self.login_secret(username, password, srv=srv)
+
     def test_a_killed_helper_leaves_logins_working(self):
         srv = self.spawn_server({"BCRYPT_COST": "4"})
         username, password = self.signup(srv=srv)

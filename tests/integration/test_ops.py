@@ -19,7 +19,7 @@ from harness import (JWT_KEY, MYSQL_PORT, FlakyProxy, Server, ServerTestCase,  #
 ALL_VARIABLES = ("DATABASE_URL", "JWT_SECRET_KEY", "APP_ENV", "HOST", "PORT", "THREADS",
                  "BCRYPT_COST", "JWT_EXPIRES_SECONDS", "TOTP_ISSUER", "TOTP_SECRET_KEY",
                  "LOGIN_MAX_FAILURES", "LOGIN_LOCK_SECONDS", "LOGIN_CHALLENGE_SECONDS",
-                 "LOGIN_QUEUE_SECONDS",
+                 "LOGIN_QUEUE_SECONDS", "BCRYPT_NICE",
                  "TLS_CERT", "TLS_KEY")
 
 

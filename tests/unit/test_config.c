@@ -72,6 +72,7 @@ static void assert_defaults(const config *c)
     assert_int_equal(c->login_lock_seconds, 900);
     assert_int_equal(c->login_challenge_seconds, 300);
     assert_int_equal(c->login_queue_seconds, 5);
+    assert_int_equal(c->bcrypt_nice, 10);
     assert_string_equal(c->tls_cert, "");
     assert_string_equal(c->tls_key, "");
     assert_false(c->dev_mode);
@@ -110,6 +111,7 @@ static void test_empty_means_default(void **state)
         {"LOGIN_LOCK_SECONDS", ""},
         {"LOGIN_CHALLENGE_SECONDS", ""},
         {"LOGIN_QUEUE_SECONDS", ""},
+        {"BCRYPT_NICE", ""},
         {"TLS_CERT", ""},
         {"TLS_KEY", ""},
         {NULL, NULL},
@@ -139,6 +141,7 @@ static void test_every_variable_set(void **state)
         {"LOGIN_LOCK_SECONDS", "60"},
         {"LOGIN_CHALLENGE_SECONDS", "120"},
         {"LOGIN_QUEUE_SECONDS", "30"},
+        {"BCRYPT_NICE", "0"},
         {"TLS_CERT", "/etc/ssl/server.pem"},
         {"TLS_KEY", "/etc/ssl/server.key"},
         {NULL, NULL},
@@ -166,6 +169,7 @@ static void test_every_variable_set(void **state)
     assert_int_equal(c.login_lock_seconds, 60);
     assert_int_equal(c.login_challenge_seconds, 120);
     assert_int_equal(c.login_queue_seconds, 30);
+    assert_int_equal(c.bcrypt_nice, 0);
     assert_string_equal(c.tls_cert, "/etc/ssl/server.pem");
     assert_string_equal(c.tls_key, "/etc/ssl/server.key");
     config_wipe(&c);
@@ -298,6 +302,7 @@ static const char *const numeric_vars[] = {
     "LOGIN_LOCK_SECONDS",
     "LOGIN_CHALLENGE_SECONDS",
     "LOGIN_QUEUE_SECONDS",
+    "BCRYPT_NICE",
 };
 
 /* Not a whole number in any variable. */
@@ -346,6 +351,8 @@ static const struct {
     {"LOGIN_CHALLENGE_SECONDS", "0"},
     {"LOGIN_QUEUE_SECONDS", "0"},
     {"LOGIN_QUEUE_SECONDS", "301"},
+    {"BCRYPT_NICE", "20"},
+    {"BCRYPT_NICE", "-1"},
 };
 
 static void test_out_of_range(void **state)

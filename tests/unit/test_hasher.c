@@ -1,7 +1,7 @@
 /*
  * test_hasher.c - crypto/hasher.c: bcrypt in the helper process. The hashes
  * must be right, run in the helper (its CPU time grows, not ours), the
- * helper must live in a session of its own at HASHER_NICE, and a helper
+ * helper must live in a session of its own at the nice value asked for, and a helper
  * that is killed must leave every call still answered, in-process.
  */
 #define _GNU_SOURCE
@@ -48,15 +48,17 @@ static long cpu_ticks(pid_t pid)
     return (long)(ut + st);
 }
 
-static void test_start_refuses_bad_slots_and_a_second_start(void **state)
+static void test_start_refuses_bad_slots_a_bad_nice_and_a_second_start(void **state)
 {
     (void)state;
-    assert_int_equal(hasher_start(0), ST_INVALID);
-    assert_int_equal(hasher_start(HASHER_SLOTS_MAX + 1), ST_INVALID);
+    assert_int_equal(hasher_start(0, 10), ST_INVALID);
+    assert_int_equal(hasher_start(HASHER_SLOTS_MAX + 1, 10), ST_INVALID);
+    assert_int_equal(hasher_start(1, -1), ST_INVALID);
+    assert_int_equal(hasher_start(1, HASHER_NICE_MAX + 1), ST_INVALID);
     assert_int_equal(hasher_pid(), 0);
     assert_false(hasher_running());
-    assert_int_equal(hasher_start(1), ST_OK);
-    assert_int_equal(hasher_start(1), ST_INVALID);
+    assert_int_equal(hasher_start(1, 10), ST_OK);
+    assert_int_equal(hasher_start(1, 10), ST_INVALID);
     assert_int_equal(hasher_stop(), ST_OK);
     assert_int_equal(hasher_pid(), 0);
 }
@@ -65,7 +67,7 @@ static void test_hashes_in_the_helper_and_verifies(void **state)
 {
     (void)state;
     char hash[PASSWORD_HASH_LEN + 1];
-    assert_int_equal(hasher_start(2), ST_OK);
+    assert_int_equal(hasher_start(2, 10), ST_OK);
     pid_t pid = hasher_pid();
     assert_true(pid > 0);
     assert_int_not_equal(pid, getpid());
@@ -90,29 +92,47 @@ static void test_hashes_in_the_helper_and_verifies(void **state)
     assert_int_equal(hasher_stop(), ST_OK);
 }
 
-static void test_helper_has_its_own_session_and_a_lower_priority(void **state)
+/* The helper at `nice`: its own session, its name, its nice value and, where
+ * the kernel has autogroups, its session's. */
+static void check_helper_at(int nice)
 {
-    (void)state;
-    assert_int_equal(hasher_start(1), ST_OK);
+    assert_int_equal(hasher_start(1, nice), ST_OK);
     pid_t pid = hasher_pid();
     char hash[PASSWORD_HASH_LEN + 1];
     /* one exchange: the helper has set itself up by the time it answers */
     assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK);
     assert_int_equal(getsid(pid), pid);
     assert_int_not_equal(getsid(pid), getsid(0));
-    char path[64], comm[32] = "";
+    char path[64], line[64] = "";
     snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
-    assert_non_null(fgets(comm, sizeof comm, f));
+    assert_non_null(fgets(line, sizeof line, f));
     fclose(f);
-    assert_string_equal(comm, HASHER_NAME "\n");
+    assert_string_equal(line, HASHER_NAME "\n");
     errno = 0;
     int ours = getpriority(PRIO_PROCESS, 0);
     int theirs = getpriority(PRIO_PROCESS, (id_t)pid);
     assert_int_equal(errno, 0);
-    assert_int_equal(theirs, ours > HASHER_NICE ? ours : HASHER_NICE);
+    assert_int_equal(theirs, ours > nice ? ours : nice);
+    snprintf(path, sizeof path, "/proc/%d/autogroup", (int)pid);
+    f = fopen(path, "r"); /* absent without CONFIG_SCHED_AUTOGROUP */
+    if (f) {
+        assert_non_null(fgets(line, sizeof line, f));
+        fclose(f);
+        char want[16];
+        snprintf(want, sizeof want, " nice %d\n", nice);
+        assert_non_null(strstr(line, want));
+    }
     assert_int_equal(hasher_stop(), ST_OK);
+}
+
+static void test_helper_has_its_own_session_and_a_lower_priority(void **state)
+{
+    (void)state;
+    check_helper_at(10); /* BCRYPT_NICE's default */
+    check_helper_at(3);
+    check_helper_at(HASHER_NICE_MAX);
 }
 
 static void test_refuses_what_password_hash_refuses(void **state)
@@ -121,7 +141,7 @@ static void test_refuses_what_password_hash_refuses(void **state)
     char hash[PASSWORD_HASH_LEN + 1] = "x";
     char long_pw[PASSWORD_MAX_BYTES + 1];
     memset(long_pw, 'a', sizeof long_pw);
-    assert_int_equal(hasher_start(1), ST_OK);
+    assert_int_equal(hasher_start(1, 10), ST_OK);
     assert_int_equal(hasher_hash("", 0, 4, hash), ST_INVALID);
     assert_string_equal(hash, "");
     assert_int_equal(hasher_hash(long_pw, sizeof long_pw, 4, hash), ST_INVALID);
@@ -164,7 +184,7 @@ static void test_more_callers_than_channels(void **state)
 {
     (void)state;
     pthread_t th[THREADS];
-    assert_int_equal(hasher_start(2), ST_OK);
+    assert_int_equal(hasher_start(2, 10), ST_OK);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, hash_and_verify, (void *)(intptr_t)i), 0);
     for (int i = 0; i < THREADS; i++) {
@@ -180,7 +200,7 @@ static void test_a_killed_helper_leaves_the_calls_answered_in_process(void **sta
 {
     (void)state;
     char hash[PASSWORD_HASH_LEN + 1];
-    assert_int_equal(hasher_start(2), ST_OK);
+    assert_int_equal(hasher_start(2, 10), ST_OK);
     pid_t pid = hasher_pid();
     assert_int_equal(kill(pid, SIGKILL), 0);
     for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) { /* until it is a zombie or gone */
@@ -223,7 +243,7 @@ static void test_without_a_helper_calls_hash_in_process(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_refuses_bad_slots_and_a_second_start),
+        cmocka_unit_test(test_start_refuses_bad_slots_a_bad_nice_and_a_second_start),
         cmocka_unit_test(test_hashes_in_the_helper_and_verifies),
         cmocka_unit_test(test_helper_has_its_own_session_and_a_lower_priority),
         cmocka_unit_test(test_refuses_what_password_hash_refuses),
