@@ -622,6 +622,7 @@ profile() {
     put)      cmd=("${w[@]}" BENCH_ID_MAX=100 wrk "${o[@]}" -s bench/wrk/put.lua "$BASE/") ;;
     login)    cmd=("${w[@]}" "${LOGIN_ENV[@]}" wrk "${o[@]}" -s bench/wrk/login.lua "$BASE/") ;;
     list_under_login)
+      wait_quiet   # before the /login load, as in the measured storms
       "${w[@]}" "${LOGIN_ENV[@]}" wrk -t2 -c32 -d"$((pd + 2))s" --timeout "${WRK_TIMEOUT}s" \
         -s bench/wrk/login.lua "$BASE/" > "$RAW/profile-login_bg.txt" 2>&1 &
       bg_pid=$!
@@ -630,7 +631,7 @@ profile() {
       cmd=("${w[@]}" wrk "${o[@]}" -s bench/wrk/get.lua "$BASE/products") ;;
     *) return 0 ;;
   esac
-  wait_quiet
+  [[ -n "$bg_pid" ]] || wait_quiet
   phase "profile-$name"
   : > "$OUT/server.log"
   "${cmd[@]}" > "$RAW/profile-$name.txt" 2>&1 &

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crypto/hasher.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
@@ -163,7 +164,7 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
     if ((st = get_uint(get, "LOGIN_QUEUE_SECONDS", 5, 1, 300, &v, why, why_cap)))
         return st;
     c->login_queue_seconds = (unsigned)v;
-    if ((st = get_uint(get, "BCRYPT_NICE", 10, 0, 19, &v, why, why_cap)))
+    if ((st = get_uint(get, "BCRYPT_NICE", 10, 0, HASHER_NICE_MAX, &v, why, why_cap)))
         return st;
     c->bcrypt_nice = (unsigned)v;
 
