@@ -4,15 +4,19 @@
  * The parent keeps one end of each socket pair and lends a free one to each
  * call; the child serves each pair on a thread of its own. A request and its
  * answer are each one fixed-size message. Every buffer that held a password
- * is wiped on both sides. Any failed exchange (the child killed or gone)
- * marks the helper gone for good: from then on, and for the call that saw
- * it, the hash runs in the calling thread.
+ * is wiped on both sides. Any failed exchange (the child killed or gone, or
+ * no answer within the bound) marks the helper gone for good: from then on,
+ * and for the call that saw it, the hash runs in the calling thread. A child
+ * that did not answer in time is killed first (it is still ours, not reaped,
+ * so its pid cannot have been reused), and a channel that failed is never
+ * lent again, so a late answer can never be read as another request's.
  */
 #define _GNU_SOURCE /* pthread, prctl */
 #include "crypto/hasher.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -23,11 +27,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 enum { HASHER_OP_HASH = 1, HASHER_OP_VERIFY = 2 };
+
+#define HASHER_STOP_WAIT_MS 2000 /* hasher_stop: how long the helper gets to exit */
 
 typedef struct hasher_req {
     uint8_t op;
@@ -48,8 +55,10 @@ static struct {
     int fds[HASHER_SLOTS_MAX]; /* the parent's ends */
     int free_fds[HASHER_SLOTS_MAX];
     unsigned n, n_free;
+    unsigned answer_ms;
     pid_t pid;
     atomic_bool running;
+    atomic_bool hung;
 } g = {.lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER};
 
 /* ---- the child ---- */
@@ -144,12 +153,13 @@ static void helper_main(pid_t parent, const int *fds, unsigned n, int nice)
 
 /* ---- the parent ---- */
 
-status hasher_start(unsigned slots, int nice)
+status hasher_start(unsigned slots, int nice, unsigned answer_ms)
 {
     int child_fds[HASHER_SLOTS_MAX];
     unsigned made = 0;
 
-    if (slots == 0 || slots > HASHER_SLOTS_MAX || nice < 0 || nice > HASHER_NICE_MAX || g.pid != 0)
+    if (slots == 0 || slots > HASHER_SLOTS_MAX || nice < 0 || nice > HASHER_NICE_MAX ||
+        answer_ms == 0 || answer_ms > HASHER_ANSWER_MS_MAX || g.pid != 0)
         return ST_INVALID;
     for (; made < slots; made++) {
         int sv[2];
@@ -172,7 +182,9 @@ status hasher_start(unsigned slots, int nice)
         g.free_fds[i] = g.fds[i];
     }
     g.n = g.n_free = slots;
+    g.answer_ms = answer_ms;
     g.pid = pid;
+    atomic_store(&g.hung, false);
     atomic_store(&g.running, true);
     return ST_OK;
 fail:
@@ -188,17 +200,24 @@ bool hasher_running(void)
     return atomic_load(&g.running);
 }
 
+bool hasher_hung(void)
+{
+    return atomic_load(&g.hung);
+}
+
 pid_t hasher_pid(void)
 {
     return g.pid;
 }
 
+/* A free channel, or -1 once the helper is gone (a caller waiting for one
+ * is woken then: see helper_gone). */
 static int channel_take(void)
 {
     pthread_mutex_lock(&g.lock);
-    while (g.n_free == 0)
+    while (g.n_free == 0 && atomic_load(&g.running))
         pthread_cond_wait(&g.freed, &g.lock);
-    int fd = g.free_fds[--g.n_free];
+    int fd = g.n_free > 0 && atomic_load(&g.running) ? g.free_fds[--g.n_free] : -1;
     pthread_mutex_unlock(&g.lock);
     return fd;
 }
@@ -211,28 +230,105 @@ static void channel_give(int fd)
     pthread_mutex_unlock(&g.lock);
 }
 
+/* waitpid(pid) for up to `ms`: its result, 0 when the child is still running. */
+static pid_t wait_child(pid_t pid, int *ws, int ms)
+{
+    for (int waited = 0;; waited += 10) {
+        pid_t w = waitpid(pid, ws, WNOHANG);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w != 0 || waited >= ms)
+            return w;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* The helper is gone for good; `late`: it left an answer past the bound. A
+ * failed channel is never given back (a late answer could still arrive on
+ * it), so callers waiting for one are woken to hash in-process. */
+static void helper_gone(bool late)
+{
+    /* Set before it is marked gone: whoever sees it gone sees why. */
+    if (late && atomic_load(&g.running))
+        atomic_store(&g.hung, true);
+    if (atomic_exchange(&g.running, false)) { /* the first call to see it */
+        int ws;
+        if (late) {
+            (void)kill(g.pid, SIGKILL); /* not reaped yet: still our child's pid */
+            (void)wait_child(g.pid, &ws, HASHER_STOP_WAIT_MS); /* reap it as it dies */
+        } else {
+            (void)waitpid(g.pid, NULL, WNOHANG); /* reap it now if it is already dead */
+        }
+    }
+    pthread_mutex_lock(&g.lock);
+    pthread_cond_broadcast(&g.freed);
+    pthread_mutex_unlock(&g.lock);
+}
+
+/* Milliseconds from now to `deadline` (CLOCK_MONOTONIC), 0 when past. */
+static int ms_until(const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+                   (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
+    return ms <= 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+/* recv() of one answer, waiting until `deadline` at most: -1 with errno
+ * ETIMEDOUT when none came by then. */
+static ssize_t recv_until(int fd, hasher_rep *r, const struct timespec *deadline)
+{
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int k = poll(&p, 1, ms_until(deadline));
+        if (k == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (k < 0 && errno != EINTR)
+            return -1;
+        if (k < 0)
+            continue;
+        ssize_t n = recv(fd, r, sizeof *r, MSG_DONTWAIT);
+        if (n >= 0 || (errno != EINTR && errno != EAGAIN))
+            return n;
+    }
+}
+
 /* One exchange with the helper; false (and the helper marked gone) when it
- * did not answer in full. */
+ * did not answer in full, or not within g.answer_ms. */
 static bool exchange(const hasher_req *q, hasher_rep *r)
 {
     if (!atomic_load(&g.running))
         return false;
     int fd = channel_take();
+    if (fd < 0)
+        return false;
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += (time_t)(g.answer_ms / 1000);
+    deadline.tv_nsec += (long)(g.answer_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
     ssize_t n;
     do
         n = send(fd, q, sizeof *q, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
+    bool late = false;
     if (n == (ssize_t)sizeof *q) {
-        do
-            n = recv(fd, r, sizeof *r, 0);
-        while (n < 0 && errno == EINTR);
+        n = recv_until(fd, r, &deadline);
+        late = n < 0 && errno == ETIMEDOUT;
     }
-    channel_give(fd);
-    if (n == (ssize_t)sizeof *r)
+    if (n == (ssize_t)sizeof *r) {
+        channel_give(fd);
         return true;
+    }
     OPENSSL_cleanse(r, sizeof *r);
-    if (atomic_exchange(&g.running, false))
-        (void)waitpid(g.pid, NULL, WNOHANG); /* reap it now if it is already dead */
+    helper_gone(late);
     return false;
 }
 
@@ -295,13 +391,20 @@ status hasher_stop(void)
     atomic_store(&g.running, false);
     for (unsigned i = 0; i < g.n; i++)
         close(g.fds[i]);
-    int ws;
-    pid_t w;
-    do
-        w = waitpid(g.pid, &ws, 0);
-    while (w < 0 && errno == EINTR);
+    /* With no call in flight its threads are all waiting for a request and
+     * see the channels close at once; one that does not exit (stopped,
+     * hung) is killed rather than waited for. */
+    int ws = 0;
+    pid_t w = wait_child(g.pid, &ws, HASHER_STOP_WAIT_MS);
+    if (w == 0) {
+        (void)kill(g.pid, SIGKILL);
+        do
+            w = waitpid(g.pid, &ws, 0);
+        while (w < 0 && errno == EINTR);
+        st = ST_INTERNAL;
+    }
     if (w != g.pid || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-        st = ST_INTERNAL; /* it died, or was reaped when it was found gone */
+        st = ST_INTERNAL; /* it died, was killed, or was reaped when it was found gone */
     g.pid = 0;
     g.n = g.n_free = 0;
     return st;

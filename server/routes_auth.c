@@ -55,32 +55,57 @@ typedef struct bcrypt_place {
     struct timespec deadline; /* CLOCK_MONOTONIC: the latest a slot is waited for */
 } bcrypt_place;
 
+/* How long one answer from the bcrypt helper is waited for: 64 times what
+ * a hash took here at start-up, and never under 30 s. A helper starved by a
+ * read storm at its lower priority answers in seconds (bench/findings.md:
+ * 2-3 logins in 8 s at the default); one that has not answered in this long
+ * is stopped or hung, and is killed so that logins go on in-process. */
+#define HASH_ANSWER_MIN_MS 30000u
+#define HASH_ANSWER_FACTOR 64u
+
+static unsigned hash_answer_ms(const struct timespec *t0, const struct timespec *t1)
+{
+    long long ms =
+        (long long)(t1->tv_sec - t0->tv_sec) * 1000 + (t1->tv_nsec - t0->tv_nsec) / 1000000;
+    long long bound = ms * HASH_ANSWER_FACTOR;
+    if (bound < HASH_ANSWER_MIN_MS)
+        bound = HASH_ANSWER_MIN_MS;
+    return bound > HASHER_ANSWER_MS_MAX ? HASHER_ANSWER_MS_MAX : (unsigned)bound;
+}
+
 status routes_auth_init(const config *cfg)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned slots = cores < 1 ? 1 : cores > HASHER_SLOTS_MAX ? HASHER_SLOTS_MAX : (unsigned)cores;
     if (sem_init(&g_bcrypt_slots, 0, slots) != 0)
         return ST_INTERNAL;
-    /* The hashes run in a helper with one channel per slot; forked here, while
-     * the process has a single thread. Without it they run in our threads. */
-    if (hasher_start(slots, (int)cfg->bcrypt_nice) != ST_OK)
-        fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
-                        "server's threads\n");
     g_bcrypt_places_max = cfg->threads / 2 > 0 ? (int)cfg->threads / 2 : 1;
     g_bcrypt_wait_seconds = cfg->login_queue_seconds;
+    /* The dummy hash, made here (timed: it sets the helper's bound below)
+     * before the helper is forked, while the process has a single thread. */
     unsigned char rnd[24];
     char pw[sizeof rnd * 2 + 1];
+    struct timespec t0, t1;
     status st = random_bytes(rnd, sizeof rnd);
     if (st == ST_OK) {
         for (size_t i = 0; i < sizeof rnd; i++)
             snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
-        st = hasher_hash(pw, strlen(pw), cfg->bcrypt_cost, g_dummy_hash);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        st = password_hash(pw, strlen(pw), cfg->bcrypt_cost, g_dummy_hash);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
     }
     OPENSSL_cleanse(rnd, sizeof rnd);
     OPENSSL_cleanse(pw, sizeof pw);
-    if (st != ST_OK) /* main() calls routes_auth_free only after a start */
-        routes_auth_free();
-    return st;
+    if (st != ST_OK) {
+        sem_destroy(&g_bcrypt_slots);
+        return st;
+    }
+    /* The hashes run in a helper with one channel per slot. Without it they
+     * run in our threads. */
+    if (hasher_start(slots, (int)cfg->bcrypt_nice, hash_answer_ms(&t0, &t1)) != ST_OK)
+        fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
+                        "server's threads\n");
+    return ST_OK;
 }
 
 void routes_auth_free(void)
@@ -127,9 +152,10 @@ static void hasher_check(void)
     static atomic_bool logged;
     if (hasher_pid() != 0 && !hasher_running() && !atomic_exchange(&logged, true))
         fprintf(stderr,
-                "integrity-server: the bcrypt helper (pid %ld) is gone; hashing in the "
+                "integrity-server: the bcrypt helper (pid %ld) %s; hashing in the "
                 "server's threads from now on\n",
-                (long)hasher_pid());
+                (long)hasher_pid(),
+                hasher_hung() ? "did not answer in time and was killed" : "is gone");
 }
 
 static status hash_gated(const bcrypt_place *p, const char *pw, size_t len, int cost,

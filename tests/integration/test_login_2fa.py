@@ -373,8 +373,9 @@ def _gone(pid, timeout=10):
 
 class BcryptHelperTests(ServerTestCase):
     """The hashes run in a helper process (crypto/hasher.h): a child of the
-    server in a session of its own at nice 10. Killed, it leaves logins and
-    signups working in the server itself; the server never leaves it behind."""
+    server in a session of its own at nice 10. Killed, or stopped past the
+    bound on an answer, it leaves logins and signups working in the server
+    itself; the server never leaves it behind."""
     start_server = False
 
     def helper_of(self, srv):
@@ -440,6 +441,38 @@ class BcryptHelperTests(ServerTestCase):
         self.assertEqual(_children(srv.proc.pid), [], "the dead helper was not reaped")
         # it exits 0 even so: the helper's end is logged, not fatal
         srv.stop()
+
+    def test_a_stopped_helper_is_killed_and_logins_go_on(self):
+        """A helper stopped with SIGSTOP answers nothing: a login waits out the
+        bound on one answer (30 s at this cost: 64 start-up hashes, at least
+        30 s), then the helper is killed and reaped, that login is answered
+        from a hash in the server itself, and so are the ones after it."""
+        srv = self.spawn_server({"BCRYPT_COST": "4"})
+        username, password = self.signup(srv=srv)
+        helper = self.helper_of(srv)
+        os.kill(helper, signal.SIGSTOP)   # the server's own child, by pid
+        deadline = time.monotonic() + 5
+        while _stat(helper)[0] != "T" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(_stat(helper)[0], "T")
+        t0 = time.monotonic()
+        r = srv.request("POST", "/login", json_body={"username": username, "password": password},
+                        headers={"Accept": "application/json"}, timeout=120)
+        waited = time.monotonic() - t0
+        body = self.assertJsonResponse(r, 200)
+        self.assertIs(body.get("2fa_enrolled"), False, r)
+        self.assertGreaterEqual(waited, 29.5, "answered before the bound: not by a stopped helper?")
+        self.assertTrue(_gone(helper))
+        self.assertEqual(_children(srv.proc.pid), [], "the killed helper was not reaped")
+        err = srv.stderr()
+        self.assertEqual(err.count("bcrypt helper"), 1, err)
+        self.assertIn(f"bcrypt helper (pid {helper}) did not answer in time and was killed", err)
+        # from now on in-process: answered (no wait for a helper), and right
+        secret = self.login_secret(username, password, srv=srv)
+        self.verify_ok(username, hotp(secret, current_step()), srv=srv)
+        self.assertEqual(self.assertJsonResponse(self.login(username, "wrong password!",
+                                                            srv=srv), 401), INVALID_CREDENTIALS)
+        srv.stop()   # exits 0: the helper's end is logged, not fatal
 
     def test_the_helper_dies_with_a_killed_server(self):
         srv = self.spawn_server({"BCRYPT_COST": "4"})

@@ -2,7 +2,8 @@
  * test_hasher.c - crypto/hasher.c: bcrypt in the helper process. The hashes
  * must be right, run in the helper (its CPU time grows, not ours), the
  * helper must live in a session of its own at the nice value asked for, and a helper
- * that is killed must leave every call still answered, in-process.
+ * that is killed, or stopped past the bound on an answer, must leave every
+ * call still answered, in-process.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -25,6 +26,7 @@
 #include "crypto/password.h"
 
 #define PW "correct horse battery staple"
+#define ANSWER_MS 60000 /* the bound on one answer where a test does not look at it */
 
 /* utime + stime of process `pid`, in clock ticks; -1 when unreadable. */
 static long cpu_ticks(pid_t pid)
@@ -51,14 +53,16 @@ static long cpu_ticks(pid_t pid)
 static void test_start_refuses_bad_slots_a_bad_nice_and_a_second_start(void **state)
 {
     (void)state;
-    assert_int_equal(hasher_start(0, 10), ST_INVALID);
-    assert_int_equal(hasher_start(HASHER_SLOTS_MAX + 1, 10), ST_INVALID);
-    assert_int_equal(hasher_start(1, -1), ST_INVALID);
-    assert_int_equal(hasher_start(1, HASHER_NICE_MAX + 1), ST_INVALID);
+    assert_int_equal(hasher_start(0, 10, ANSWER_MS), ST_INVALID);
+    assert_int_equal(hasher_start(HASHER_SLOTS_MAX + 1, 10, ANSWER_MS), ST_INVALID);
+    assert_int_equal(hasher_start(1, -1, ANSWER_MS), ST_INVALID);
+    assert_int_equal(hasher_start(1, HASHER_NICE_MAX + 1, ANSWER_MS), ST_INVALID);
+    assert_int_equal(hasher_start(1, 10, 0), ST_INVALID);
+    assert_int_equal(hasher_start(1, 10, HASHER_ANSWER_MS_MAX + 1), ST_INVALID);
     assert_int_equal(hasher_pid(), 0);
     assert_false(hasher_running());
-    assert_int_equal(hasher_start(1, 10), ST_OK);
-    assert_int_equal(hasher_start(1, 10), ST_INVALID);
+    assert_int_equal(hasher_start(1, 10, ANSWER_MS), ST_OK);
+    assert_int_equal(hasher_start(1, 10, ANSWER_MS), ST_INVALID);
     assert_int_equal(hasher_stop(), ST_OK);
     assert_int_equal(hasher_pid(), 0);
 }
@@ -67,7 +71,7 @@ static void test_hashes_in_the_helper_and_verifies(void **state)
 {
     (void)state;
     char hash[PASSWORD_HASH_LEN + 1];
-    assert_int_equal(hasher_start(2, 10), ST_OK);
+    assert_int_equal(hasher_start(2, 10, ANSWER_MS), ST_OK);
     pid_t pid = hasher_pid();
     assert_true(pid > 0);
     assert_int_not_equal(pid, getpid());
@@ -96,7 +100,7 @@ static void test_hashes_in_the_helper_and_verifies(void **state)
  * the kernel has autogroups, its session's. */
 static void check_helper_at(int nice)
 {
-    assert_int_equal(hasher_start(1, nice), ST_OK);
+    assert_int_equal(hasher_start(1, nice, ANSWER_MS), ST_OK);
     pid_t pid = hasher_pid();
     char hash[PASSWORD_HASH_LEN + 1];
     /* one exchange: the helper has set itself up by the time it answers */
@@ -141,7 +145,7 @@ static void test_refuses_what_password_hash_refuses(void **state)
     char hash[PASSWORD_HASH_LEN + 1] = "x";
     char long_pw[PASSWORD_MAX_BYTES + 1];
     memset(long_pw, 'a', sizeof long_pw);
-    assert_int_equal(hasher_start(1, 10), ST_OK);
+    assert_int_equal(hasher_start(1, 10, ANSWER_MS), ST_OK);
     assert_int_equal(hasher_hash("", 0, 4, hash), ST_INVALID);
     assert_string_equal(hash, "");
     assert_int_equal(hasher_hash(long_pw, sizeof long_pw, 4, hash), ST_INVALID);
@@ -184,7 +188,7 @@ static void test_more_callers_than_channels(void **state)
 {
     (void)state;
     pthread_t th[THREADS];
-    assert_int_equal(hasher_start(2, 10), ST_OK);
+    assert_int_equal(hasher_start(2, 10, ANSWER_MS), ST_OK);
     for (int i = 0; i < THREADS; i++)
         assert_int_equal(pthread_create(&th[i], NULL, hash_and_verify, (void *)(intptr_t)i), 0);
     for (int i = 0; i < THREADS; i++) {
@@ -196,36 +200,173 @@ static void test_more_callers_than_channels(void **state)
     assert_int_equal(hasher_stop(), ST_OK);
 }
 
+/* The state letter of process `pid` (R, S, T, Z...), '-' when it is gone. */
+static char proc_state(pid_t pid)
+{
+    char path[64], st = '-';
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        if (fscanf(f, "%*d %*s %c", &st) != 1)
+            st = '?';
+        fclose(f);
+    }
+    return st;
+}
+
+/* Wait up to 2 s for `pid` to be in one of the states in `want`. */
+static bool wait_state(pid_t pid, const char *want)
+{
+    for (int i = 0; i < 100; i++) {
+        if (strchr(want, proc_state(pid)) != NULL)
+            return true;
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 static void test_a_killed_helper_leaves_the_calls_answered_in_process(void **state)
 {
     (void)state;
     char hash[PASSWORD_HASH_LEN + 1];
-    assert_int_equal(hasher_start(2, 10), ST_OK);
+    assert_int_equal(hasher_start(2, 10, ANSWER_MS), ST_OK);
     pid_t pid = hasher_pid();
     assert_int_equal(kill(pid, SIGKILL), 0);
-    for (int i = 0; i < 50 && kill(pid, 0) == 0; i++) { /* until it is a zombie or gone */
-        char path[64], st = '?';
-        snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-        FILE *f = fopen(path, "r");
-        if (f != NULL) {
-            if (fscanf(f, "%*d %*s %c", &st) != 1)
-                st = '?';
-            fclose(f);
-        }
-        if (st == 'Z')
-            break;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
+    assert_true(wait_state(pid, "Z-")); /* a zombie (or gone) */
     assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK);
     assert_false(hasher_running());
     assert_int_equal(hasher_verify(PW, strlen(PW), hash), ST_OK);
     assert_int_equal(hasher_verify("wrong", 5, hash), ST_UNAUTHORIZED);
     assert_true(password_verify(PW, strlen(PW), hash));
+    assert_false(hasher_hung());                  /* it died: nobody killed it for being late */
     assert_int_equal(hasher_stop(), ST_INTERNAL); /* it did not exit cleanly */
     assert_int_equal(hasher_pid(), 0);
     errno = 0;
     assert_int_equal(waitpid(pid, NULL, WNOHANG), -1); /* reaped: no zombie left */
+    assert_int_equal(errno, ECHILD);
+}
+
+#define STOPPED_CALLERS 3
+
+typedef struct verify_job {
+    char pw[32];
+    char hash[PASSWORD_HASH_LEN + 1];
+    status got_right, got_wrong;
+} verify_job;
+
+static void *verify_both(void *arg)
+{
+    verify_job *j = arg;
+    j->got_right = hasher_verify(j->pw, strlen(j->pw), j->hash);
+    j->got_wrong = hasher_verify("not the password", 16, j->hash);
+    return NULL;
+}
+
+/* A stopped helper (SIGSTOP) leaves a request unanswered: past the bound it
+ * is killed, the call that waited hashes in-process, and so do the callers
+ * that were waiting for its only channel meanwhile. Each gets its own
+ * answer: none may read another's. */
+static void test_a_stopped_helper_is_killed_after_the_bound(void **state)
+{
+    (void)state;
+    verify_job jobs[STOPPED_CALLERS];
+    for (int i = 0; i < STOPPED_CALLERS; i++) {
+        snprintf(jobs[i].pw, sizeof jobs[i].pw, "password number %d", i);
+        assert_int_equal(password_hash(jobs[i].pw, strlen(jobs[i].pw), 4, jobs[i].hash), ST_OK);
+    }
+    assert_int_equal(hasher_start(1, 10, 400), ST_OK);
+    pid_t pid = hasher_pid();
+    char hash[PASSWORD_HASH_LEN + 1];
+    assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK); /* it is up */
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    assert_true(wait_state(pid, "T"));
+
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_t th[STOPPED_CALLERS];
+    for (int i = 0; i < STOPPED_CALLERS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, verify_both, &jobs[i]), 0);
+    for (int i = 0; i < STOPPED_CALLERS; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    double took = seconds_since(&t0);
+    for (int i = 0; i < STOPPED_CALLERS; i++) {
+        assert_int_equal(jobs[i].got_right, ST_OK);
+        assert_int_equal(jobs[i].got_wrong, ST_UNAUTHORIZED);
+    }
+    assert_true(took >= 0.4); /* the bound was waited for ... */
+    assert_true(took < 10.0); /* ... and not much more */
+    assert_false(hasher_running());
+    assert_true(hasher_hung());
+    assert_true(wait_state(pid, "Z-")); /* killed: a zombie or reaped, no longer stopped */
+    assert_int_equal(hasher_verify(PW, strlen(PW), hash), ST_OK); /* in-process now */
+    assert_int_equal(hasher_stop(), ST_INTERNAL);
+    errno = 0;
+    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
+    assert_int_equal(errno, ECHILD);
+}
+
+static void *continue_later(void *arg)
+{
+    struct timespec ts = {0, 300 * 1000000L};
+    nanosleep(&ts, NULL);
+    kill(*(pid_t *)arg, SIGCONT);
+    return NULL;
+}
+
+/* An answer that comes late but within the bound is taken, and the helper
+ * kept: the bound is for a helper that never answers, not a slow one. */
+static void test_a_late_answer_within_the_bound_keeps_the_helper(void **state)
+{
+    (void)state;
+    assert_int_equal(hasher_start(1, 10, 5000), ST_OK);
+    assert_false(hasher_hung()); /* cleared by a new start */
+    pid_t pid = hasher_pid();
+    char hash[PASSWORD_HASH_LEN + 1];
+    assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    assert_true(wait_state(pid, "T"));
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, continue_later, &pid), 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long before = cpu_ticks(pid);
+    assert_int_equal(hasher_verify(PW, strlen(PW), hash), ST_OK);
+    assert_int_equal(hasher_verify("wrong", 5, hash), ST_UNAUTHORIZED);
+    assert_true(seconds_since(&t0) >= 0.25); /* it did wait for the stopped helper */
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_true(hasher_running());
+    assert_false(hasher_hung());
+    assert_int_equal(hasher_pid(), pid);
+    assert_true(cpu_ticks(pid) >= before);
+    assert_int_equal(hasher_stop(), ST_OK);
+}
+
+/* hasher_stop with the helper stopped: it is killed after a short wait
+ * rather than waited for, and reaped. */
+static void test_stop_kills_a_stopped_helper(void **state)
+{
+    (void)state;
+    assert_int_equal(hasher_start(1, 10, ANSWER_MS), ST_OK);
+    pid_t pid = hasher_pid();
+    char hash[PASSWORD_HASH_LEN + 1];
+    assert_int_equal(hasher_hash(PW, strlen(PW), 4, hash), ST_OK);
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+    assert_true(wait_state(pid, "T"));
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(hasher_stop(), ST_INTERNAL);
+    assert_true(seconds_since(&t0) < 10.0);
+    assert_int_equal(hasher_pid(), 0);
+    errno = 0;
+    assert_int_equal(waitpid(pid, NULL, WNOHANG), -1);
     assert_int_equal(errno, ECHILD);
 }
 
@@ -249,6 +390,9 @@ int main(void)
         cmocka_unit_test(test_refuses_what_password_hash_refuses),
         cmocka_unit_test(test_more_callers_than_channels),
         cmocka_unit_test(test_a_killed_helper_leaves_the_calls_answered_in_process),
+        cmocka_unit_test(test_a_stopped_helper_is_killed_after_the_bound),
+        cmocka_unit_test(test_a_late_answer_within_the_bound_keeps_the_helper),
+        cmocka_unit_test(test_stop_kills_a_stopped_helper),
         cmocka_unit_test(test_without_a_helper_calls_hash_in_process),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
