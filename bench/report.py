@@ -443,7 +443,8 @@ def write_doc(path, chart_path, elapsed, command):
       "JWT_EXPIRES_SECONDS=86400, LOGIN_CHALLENGE_SECONDS=86400 and LOGIN_MAX_FAILURES=1000 "
       "(the bench's wrong codes and parallel logins must not lock its accounts), access log "
       "to a file. MariaDB from `scripts/mariadb.sh` (InnoDB buffer pool 64M, "
-      "innodb_flush_log_at_trx_commit=2), over its Unix socket.")
+      "innodb_flush_log_at_trx_commit=2, thread_handling=pool-of-threads), over its Unix "
+      "socket; mariadb-slap's database-alone figures are the same MariaDB.")
     w(f"- Load: wrk 4.1 (closed loop), `-t2 -c16 --latency` unless said otherwise "
       f"(`-t1` for 1 connection), {duration} s per run, {nruns} runs per scenario, the "
       "median reported (req/s and p99 are medians of their own). wrk runs on the same 2 "

@@ -158,6 +158,13 @@ do_start() {
   say "starting on 127.0.0.1:$PORT (dir $DIR)"
   # setsid: its own session, so a Ctrl-C in the terminal does not reach it;
   # whoever started it stops it with 'stop'.
+  # pool-of-threads: MariaDB's thread pool runs the statements of all
+  # connections on about one thread per core (thread_pool_size) instead of a
+  # thread per connection. The server holds one connection per busy worker
+  # thread, all of them short statements: with a thread each, 16 connections
+  # are 16 more runnable threads on the cores the server and its clients use,
+  # and the tail of every request grows (bench/findings.md, "MariaDB's thread
+  # pool": p99 of GET /products/<id> 3 ms against 11-31 ms).
   setsid "$MARIADBD" --no-defaults \
     --user="$USER_NAME" \
     --datadir="$DATA" \
@@ -173,6 +180,7 @@ do_start() {
     --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_unicode_ci \
     --max-connections=500 \
+    --thread-handling=pool-of-threads \
     --skip-log-bin \
     </dev/null >>"$LOG" 2>&1 &
   local bgpid=$!
