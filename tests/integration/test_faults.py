@@ -342,6 +342,14 @@ class MariaDBFaultTests(ServerTestCase):
             self.assertEqual(location, f"/products/{pid}")
             self.assertEqual(body["name"], name)
 
+    def test_the_scripts_mariadb_runs_as_the_bench_assumes(self):
+        """scripts/mariadb.sh's settings that docs/benchmarks.md states: the
+        thread pool, the redo log written at each commit but not flushed, no
+        binary log, loopback only."""
+        row = self.mdb.sql("SELECT @@thread_handling, @@innodb_flush_log_at_trx_commit, "
+                           "@@log_bin, @@bind_address")[0]
+        self.assertEqual(row, ["pool-of-threads", "2", "0", "127.0.0.1"])
+
     def test_mariadb_stopped_under_load(self):
         db_name, srv = self.private_server()
         u = self.enrolled_user(srv=srv)
