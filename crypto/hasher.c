@@ -32,6 +32,8 @@
 
 #include <openssl/crypto.h>
 
+#include "monotime.h"
+
 enum { HASHER_OP_HASH = 1, HASHER_OP_VERIFY = 2 };
 
 #define HASHER_STOP_WAIT_MS 2000 /* hasher_stop: how long the helper gets to exit */
@@ -266,23 +268,14 @@ static void helper_gone(bool late)
     pthread_mutex_unlock(&g.lock);
 }
 
-/* Milliseconds from now to `deadline` (CLOCK_MONOTONIC), 0 when past. */
-static int ms_until(const struct timespec *deadline)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    long long ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-                   (deadline->tv_nsec - now.tv_nsec + 999999) / 1000000;
-    return ms <= 0 ? 0 : ms > INT32_MAX ? INT32_MAX : (int)ms;
-}
-
-/* recv() of one answer, waiting until `deadline` at most: -1 with errno
- * ETIMEDOUT when none came by then. */
-static ssize_t recv_until(int fd, hasher_rep *r, const struct timespec *deadline)
+/* recv() of one answer, waiting until `deadline_ms` (monotonic_ms()) at
+ * most: -1 with errno ETIMEDOUT when none came by then. */
+static ssize_t recv_until(int fd, hasher_rep *r, long long deadline_ms)
 {
     for (;;) {
+        long long left = deadline_ms - monotonic_ms();
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        int k = poll(&p, 1, ms_until(deadline));
+        int k = poll(&p, 1, left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left);
         if (k == 0) {
             errno = ETIMEDOUT;
             return -1;
@@ -306,21 +299,14 @@ static bool exchange(const hasher_req *q, hasher_rep *r)
     int fd = channel_take();
     if (fd < 0)
         return false;
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    deadline.tv_sec += (time_t)(g.answer_ms / 1000);
-    deadline.tv_nsec += (long)(g.answer_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    long long deadline_ms = monotonic_ms() + g.answer_ms;
     ssize_t n;
     do
         n = send(fd, q, sizeof *q, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
     bool late = false;
     if (n == (ssize_t)sizeof *q) {
-        n = recv_until(fd, r, &deadline);
+        n = recv_until(fd, r, deadline_ms);
         late = n < 0 && errno == ETIMEDOUT;
     }
     if (n == (ssize_t)sizeof *r) {

@@ -27,6 +27,7 @@
 
 #include "db/db_internal.h"
 #include "hexdigit.h"
+#include "monotime.h"
 
 extern const char schema_sql[];
 extern const unsigned long schema_sql_len;
@@ -63,13 +64,6 @@ static atomic_bool g_ready;
 static _Thread_local bool t_startup;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void conn_close(db_conn *c)
 {
@@ -123,7 +117,7 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
         if (why)
             snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
         mysql_close(m);
-        atomic_store(&g_connect_failed_ms, now_ms());
+        atomic_store(&g_connect_failed_ms, monotonic_ms());
         return ST_UNAVAILABLE;
     }
     atomic_store(&g_connect_failed_ms, 0);
@@ -162,7 +156,7 @@ static status conn_get(db_conn **out)
     if (!t_startup && !atomic_load(&g_ready))
         return ST_UNAVAILABLE;
     conn_finish(c); /* before the stale check: an unread final status is data on the socket */
-    long long now = now_ms();
+    long long now = monotonic_ms();
     if (c->mysql && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
         conn_close(c);
     c->used_ms = now;

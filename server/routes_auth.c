@@ -21,6 +21,7 @@
 #include "crypto/secret.h"
 #include "crypto/token.h"
 #include "db/users.h"
+#include "monotime.h"
 #include "server/routes.h"
 #include "server/validate.h"
 #include "totp/base32.h"
@@ -63,11 +64,9 @@ typedef struct bcrypt_place {
 #define HASH_ANSWER_MIN_MS 30000u
 #define HASH_ANSWER_FACTOR 64u
 
-static unsigned hash_answer_ms(const struct timespec *t0, const struct timespec *t1)
+static unsigned hash_answer_ms(long long hash_ms)
 {
-    long long ms =
-        (long long)(t1->tv_sec - t0->tv_sec) * 1000 + (t1->tv_nsec - t0->tv_nsec) / 1000000;
-    long long bound = ms * HASH_ANSWER_FACTOR;
+    long long bound = hash_ms * HASH_ANSWER_FACTOR;
     if (bound < HASH_ANSWER_MIN_MS)
         bound = HASH_ANSWER_MIN_MS;
     return bound > HASHER_ANSWER_MS_MAX ? HASHER_ANSWER_MS_MAX : (unsigned)bound;
@@ -85,14 +84,14 @@ status routes_auth_init(const config *cfg)
      * before the helper is forked, while the process has a single thread. */
     unsigned char rnd[24];
     char pw[sizeof rnd * 2 + 1];
-    struct timespec t0, t1;
+    long long hash_ms = 0;
     status st = random_bytes(rnd, sizeof rnd);
     if (st == ST_OK) {
         for (size_t i = 0; i < sizeof rnd; i++)
             snprintf(pw + 2 * i, 3, "%02x", rnd[i]);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        long long t0 = monotonic_ms();
         st = password_hash(pw, strlen(pw), cfg->bcrypt_cost, g_dummy_hash);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        hash_ms = monotonic_ms() - t0;
     }
     OPENSSL_cleanse(rnd, sizeof rnd);
     OPENSSL_cleanse(pw, sizeof pw);
@@ -102,7 +101,7 @@ status routes_auth_init(const config *cfg)
     }
     /* The hashes run in a helper with one channel per slot. Without it they
      * run in our threads. */
-    if (hasher_start(slots, (int)cfg->bcrypt_nice, hash_answer_ms(&t0, &t1)) != ST_OK)
+    if (hasher_start(slots, (int)cfg->bcrypt_nice, hash_answer_ms(hash_ms)) != ST_OK)
         fprintf(stderr, "integrity-server: WARNING: no bcrypt helper process; hashing in the "
                         "server's threads\n");
     return ST_OK;
