@@ -469,7 +469,8 @@ def write_doc(path, chart_path, elapsed, command):
     w("- database alone: `mariadb-slap` with the server's own SELECT text "
       "(`SELECT id, name, description, price, quantity, version FROM products WHERE id > 0 "
       "ORDER BY id LIMIT 9223372036854775807` for the list; `... WHERE id = N` cycling "
-      "N = 1..100 for one product; for PUT the server's own `CALL product_update_v1(N, 0, "
+      "N = 1..100 for one product; for PUT the server's own "
+      f"`CALL {meta.get('put_routine', 'product_update_v1')}(N, 0, "
       "NULL, NULL, price, quantity, 'bench_owner')`), 16 clients, user app, same socket. "
       "mariadb-slap uses the text protocol, the server prepared statements (binary protocol).")
     w("- POST/PUT/DELETE: each is one CALL of a stored routine (`schema.sql`) that runs the "

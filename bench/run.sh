@@ -352,6 +352,9 @@ GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY=$(git --no-optional-locks status --porcelain -- server db crypto totp include \
   schema.sql CMakeLists.txt 2>/dev/null | wc -l)
 START_S=$(date +%s)
+# The routine PUT calls, read from the server's own SQL text (db/products.c).
+PUT_ROUTINE=$(sed -n 's/^static const char SQL_UPDATE\[\] = "CALL \(product_update_v[0-9]*\)(.*/\1/p' db/products.c)
+[[ -n "$PUT_ROUTINE" ]] || die "no product_update_vN in db/products.c's SQL_UPDATE"
 
 say "building $BUILD (Release)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF > "$OUT/build.log" 2>&1 \
@@ -574,7 +577,7 @@ for ((r = 1; r <= RUNS; r++)); do measure put 16 "$r" put.lua / BENCH_ID_MAX=100
 # PUT's database-alone rate: the server's own CALL (db/products.c) with the
 # values put.lua sends (a partial update of price and quantity, no If-Match).
 for ((i = 1; i <= 100; i++)); do
-  echo "CALL product_update_v1($i, 0, NULL, NULL, '$((10 + i % 990)).$(printf %02d $((i % 100)))', $((i % 500)), 'bench_owner');"
+  echo "CALL $PUT_ROUTINE($i, 0, NULL, NULL, '$((10 + i % 990)).$(printf %02d $((i % 100)))', $((i % 500)), 'bench_owner');"
 done > "$OUT/slap-put.sql"
 slap_series slap_put 16 "$OUT/slap-put.sql"
 for ((r = 1; r <= RUNS; r++)); do
@@ -597,7 +600,7 @@ cat > "$OUT/meta.json" <<EOF
  "threads": ${THREADS:-0}, "list_bytes": $LIST_BYTES, "verify_users": $VERIFY_USERS,
  "login_pool": $LOGIN_POOL, "delete_rows": $DELETE_ROWS, "mem_requests": $MEM_REQUESTS,
  "mem_max_seconds": $MEM_MAX_SECONDS, "rss_start_kb": $RSS_START, "rss_warm_kb": $RSS_WARM,
- "rss_end_kb": $RSS_END, "server_pid": $SERVER_PID, "helper_pid": "${HELPER_PID:-}", "autogroup": "$AUTOGROUP"}
+ "rss_end_kb": $RSS_END, "put_routine": "$PUT_ROUTINE", "server_pid": $SERVER_PID, "helper_pid": "${HELPER_PID:-}", "autogroup": "$AUTOGROUP"}
 EOF
 
 perf_works() {

@@ -433,6 +433,9 @@ class ProductCrudTests(ProductTestCase):
         self.assertEqual(ats, sorted(ats))
 
         def fields(p):
+            # numbers stay JSON numbers in the audit images ("price": "1100.50" is wrong)
+            self.assertNotIsInstance(p["price"], str, p)
+            self.assertNotIsInstance(p["quantity"], str, p)
             return {"name": p["name"], "description": p["description"],
                     "price": Decimal(p["price"]), "quantity": p["quantity"]}
 
