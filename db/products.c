@@ -4,8 +4,9 @@
  * routine (schema.sql) that runs the change and its product_history row in
  * one transaction: they commit together or not at all, in one round trip
  * (the statements in C took four or five: the benchmark's PUT was bound by
- * them). The audit JSON is made by the database (JSON_OBJECT) from the row
- * itself, so it is exactly what was stored.
+ * them). The audit JSON is made by the database (JSON_OBJECT) from the
+ * locked row and from the values written, held in variables of the columns'
+ * own types, so it is exactly what was stored.
  */
 #include "db/products.h"
 
