@@ -167,6 +167,15 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap)
     if ((st = get_uint(get, "BCRYPT_NICE", 10, 0, HASHER_NICE_MAX, &v, why, why_cap)))
         return st;
     c->bcrypt_nice = (unsigned)v;
+    const char *policy = get("SCHED_POLICY");
+    if (!policy || !*policy || strcmp(policy, "batch") == 0) {
+        c->sched_batch = true;
+    } else if (strcmp(policy, "normal") == 0) {
+        c->sched_batch = false;
+    } else {
+        snprintf(why, why_cap, "SCHED_POLICY must be 'batch' or 'normal'");
+        return ST_INVALID;
+    }
 
     const char *cert = get("TLS_CERT"), *tlskey = get("TLS_KEY");
     bool has_cert = cert && *cert, has_key = tlskey && *tlskey;
@@ -209,6 +218,9 @@ void config_usage(FILE *out)
           "                           before 503 server_busy, default 5\n"
           "  BCRYPT_NICE              0..19: the bcrypt helper's priority; higher leaves the\n"
           "                           reads more of a busy CPU and logins less, default 10\n"
+          "  SCHED_POLICY             'batch' (default): the server's threads run Linux's\n"
+          "                           SCHED_BATCH and do not preempt the CPU when woken;\n"
+          "                           'normal': the kernel's default policy\n"
           "  TLS_CERT, TLS_KEY        PEM certificate and key: serve HTTPS only\n",
           out);
 }

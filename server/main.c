@@ -3,9 +3,12 @@
  * backoff until it answers, then the schema), CivetWeb with the route table,
  * and a graceful stop on SIGTERM/SIGINT (in-flight requests finish).
  */
+#define _GNU_SOURCE /* SCHED_BATCH */
 #include <civetweb.h>
+#include <errno.h>
 #include <malloc.h>
 #include <openssl/ssl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +89,30 @@ static route g_routes[] = {
     {.pattern = NULL},
 };
 
+/*
+ * SCHED_POLICY=batch (the default): the calling thread, and so every thread
+ * and process created after it (CivetWeb's workers, the access-log writer,
+ * the bcrypt helper), runs SCHED_BATCH. The difference from the default
+ * policy is one rule: a woken batch thread does not preempt the thread
+ * running on its CPU, it waits for that one to block or its slice to end.
+ * A request wakes a worker twice (its bytes arrive, MariaDB answers), and
+ * each wake-up used to preempt MariaDB or the client mid-work: about two
+ * more context switches per request, which is what this server is bound by
+ * on small machines (bench/findings.md, "SCHED_BATCH"). No privilege is
+ * needed; if the kernel refuses, the server says so and runs as it is.
+ */
+static void apply_sched_policy(const config *cfg)
+{
+    if (!cfg->sched_batch)
+        return;
+    struct sched_param p = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_BATCH, &p) != 0)
+        fprintf(stderr,
+                "integrity-server: WARNING: SCHED_POLICY=batch refused (%s); running with the "
+                "default policy\n",
+                strerror(errno));
+}
+
 static const char *env_get(const char *name)
 {
     return getenv(name);
@@ -134,6 +161,7 @@ int main(int argc, char **argv)
         goto out;
     }
     db_ready = true;
+    apply_sched_policy(&cfg); /* before any thread or the helper exists: they inherit it */
     /* Before any thread exists: it forks the bcrypt helper (crypto/hasher.h). */
     if (routes_auth_init(&cfg) != ST_OK) {
         fprintf(stderr, "integrity-server: start-up of the auth routes failed\n");

@@ -19,7 +19,7 @@ from harness import (JWT_KEY, MYSQL_PORT, FlakyProxy, Server, ServerTestCase,  #
 ALL_VARIABLES = ("DATABASE_URL", "JWT_SECRET_KEY", "APP_ENV", "HOST", "PORT", "THREADS",
                  "BCRYPT_COST", "JWT_EXPIRES_SECONDS", "TOTP_ISSUER", "TOTP_SECRET_KEY",
                  "LOGIN_MAX_FAILURES", "LOGIN_LOCK_SECONDS", "LOGIN_CHALLENGE_SECONDS",
-                 "LOGIN_QUEUE_SECONDS", "BCRYPT_NICE",
+                 "LOGIN_QUEUE_SECONDS", "BCRYPT_NICE", "SCHED_POLICY",
                  "TLS_CERT", "TLS_KEY")
 
 
@@ -169,7 +169,8 @@ class LifecycleTests(ServerTestCase):
     def test_invalid_settings_refuse_to_start(self):
         for env, mention in (({"PORT": "abc"}, "PORT"), ({"BCRYPT_COST": "3"}, "BCRYPT_COST"),
                              ({"TOTP_SECRET_KEY": "abcd"}, "TOTP_SECRET_KEY"),
-                             ({"LOGIN_MAX_FAILURES": "many"}, "LOGIN_MAX_FAILURES")):
+                             ({"LOGIN_MAX_FAILURES": "many"}, "LOGIN_MAX_FAILURES"),
+                             ({"SCHED_POLICY": "fifo"}, "SCHED_POLICY")):
             with self.subTest(env=env):
                 self.assertRefusesToStart(env, mention)
 
@@ -191,6 +192,44 @@ class LifecycleTests(ServerTestCase):
         self.assertIn("JWT_SECRET_KEY", out)
         self.assertRegex(out.lower(), r"warn")
         srv.stop()
+
+    @staticmethod
+    def thread_policies(pid):
+        """{tid: scheduling policy} of every thread of pid and of its children
+        (the bcrypt helper), from field 41 of /proc/<pid>/task/<tid>/stat."""
+        out = {}
+        pids = [pid]
+        try:
+            with open(f"/proc/{pid}/task/{pid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+        for p in pids:
+            for tid in os.listdir(f"/proc/{p}/task"):
+                try:
+                    with open(f"/proc/{p}/task/{tid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # the thread ended meanwhile
+                out[(p, int(tid))] = int(fields[41 - 3])
+        return out
+
+    def test_sched_policy_batch_by_default_for_every_thread_and_the_helper(self):
+        for env, want in ((None, os.SCHED_BATCH), ({"SCHED_POLICY": "batch"}, os.SCHED_BATCH),
+                          ({"SCHED_POLICY": "normal"}, os.SCHED_OTHER)):
+            with self.subTest(env=env):
+                srv = self.spawn_server(env)
+                u = self.enrolled_user(srv=srv)   # the workers and the helper have run
+                self.assertEqual(srv.request("GET", "/products", headers=u.auth).status, 200)
+                policies = self.thread_policies(srv.proc.pid)
+                pids = {p for p, _ in policies}
+                self.assertEqual(len(pids), 2, f"server and bcrypt helper expected: {policies}")
+                # the workers (THREADS, at least 64 by default) and the main thread
+                self.assertGreater(len(policies), 64, policies)
+                wrong = {k: v for k, v in policies.items() if v != want}
+                self.assertEqual(wrong, {}, f"threads not on policy {want}\n{srv.tail()}")
+                self.assertNotIn("SCHED_POLICY", srv.stderr())  # no refusal warning
+                self.assertEqual(srv.stop(), 0)
 
     def test_sigint_exits_0(self):
         srv = self.spawn_server()

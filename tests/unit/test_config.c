@@ -73,6 +73,7 @@ static void assert_defaults(const config *c)
     assert_int_equal(c->login_challenge_seconds, 300);
     assert_int_equal(c->login_queue_seconds, 5);
     assert_int_equal(c->bcrypt_nice, 10);
+    assert_true(c->sched_batch);
     assert_string_equal(c->tls_cert, "");
     assert_string_equal(c->tls_key, "");
     assert_false(c->dev_mode);
@@ -112,6 +113,7 @@ static void test_empty_means_default(void **state)
         {"LOGIN_CHALLENGE_SECONDS", ""},
         {"LOGIN_QUEUE_SECONDS", ""},
         {"BCRYPT_NICE", ""},
+        {"SCHED_POLICY", ""},
         {"TLS_CERT", ""},
         {"TLS_KEY", ""},
         {NULL, NULL},
@@ -142,6 +144,7 @@ static void test_every_variable_set(void **state)
         {"LOGIN_CHALLENGE_SECONDS", "120"},
         {"LOGIN_QUEUE_SECONDS", "30"},
         {"BCRYPT_NICE", "0"},
+        {"SCHED_POLICY", "normal"},
         {"TLS_CERT", "/etc/ssl/server.pem"},
         {"TLS_KEY", "/etc/ssl/server.key"},
         {NULL, NULL},
@@ -170,6 +173,7 @@ static void test_every_variable_set(void **state)
     assert_int_equal(c.login_challenge_seconds, 120);
     assert_int_equal(c.login_queue_seconds, 30);
     assert_int_equal(c.bcrypt_nice, 0);
+    assert_false(c.sched_batch);
     assert_string_equal(c.tls_cert, "/etc/ssl/server.pem");
     assert_string_equal(c.tls_key, "/etc/ssl/server.key");
     config_wipe(&c);
@@ -394,6 +398,28 @@ static void test_range_edges(void **state)
     }
 }
 
+/* ---- SCHED_POLICY ---- */
+
+static void test_sched_policy(void **state)
+{
+    static const char *const bad[] = {"BATCH",  "Batch",  "other", "idle", "fifo",
+                                      "batch ", " batch", "0",     "1",    "true"};
+    env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {"SCHED_POLICY", "batch"}, {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_true(c.sched_batch);
+    config_wipe(&c);
+    env[1].value = "normal";
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_false(c.sched_batch);
+    config_wipe(&c);
+    for (size_t i = 0; i < N_ELEMS(bad); i++)
+        check_invalid("SCHED_POLICY", bad[i]);
+}
+
 /* ---- TOTP_SECRET_KEY ---- */
 
 static void test_totp_key(void **state)
@@ -570,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_malformed_numbers),
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_range_edges),
+        cmocka_unit_test(test_sched_policy),
         cmocka_unit_test(test_totp_key),
         cmocka_unit_test(test_totp_key_bad),
         cmocka_unit_test(test_tls_pair),
