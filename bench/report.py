@@ -69,18 +69,10 @@ def kv_line(text, prefix):
     return {}
 
 
-def rss_samples():
-    """(time, phase, kB) from rss.log."""
-    out = []
-    for line in read(os.path.join(OUT, "rss.log")).splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2].isdigit():
-            out.append((float(parts[0]), parts[1], int(parts[2])))
-    return out
-
-
-def peak_rss(samples, phase):
-    vals = [kb for _, p, kb in samples if p == phase]
+def peak_rss(rows, conc):
+    """The highest resident peak (VmHWM, reset before each run) of GET /products's runs at
+    conc connections, kB; None when the runs did not record one."""
+    vals = [r["rss_peak_kb"] for r in runs(rows, "list", conc) if r.get("rss_peak_kb")]
     return max(vals) if vals else None
 
 
@@ -162,8 +154,7 @@ def evaluate(rows):
         add("list_under_login", "GET /products while 32 clients hammer /login: p99",
             "runs: " + "; ".join(parts), f"<= {TARGET_UNDER_LOGIN_P99:g} ms (all GETs answered)",
             ok, "list_under_login")
-    samples = rss_samples()
-    pk = peak_rss(samples, "list-c64")
+    pk = peak_rss(rows, 64)
     if pk:
         add("rss_c64", "resident memory (peak) at 64 connections",
             f"{pk / 1024:.1f} MiB", f"<= {TARGET_RSS_MIB} MiB", pk <= TARGET_RSS_MIB * 1024)
@@ -309,7 +300,7 @@ def cpu_cols(rr):
     return " / ".join(parts)
 
 
-def concurrency(rows, samples):
+def concurrency(rows):
     table = ["| connections | server req/s | p50 ms | p99 ms | mariadb-slap q/s | server / DB "
              "| connections never served | resident peak MiB | cores server / db / wrk / other / steal |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -320,7 +311,7 @@ def concurrency(rows, samples):
             continue
         rps, p99, db = med(rr, "rps"), med(rr, "p99_ms"), med(ss, "rps")
         starved = max(r.get("starved", 0) for r in rr)
-        pk = peak_rss(samples, f"list-c{c}")
+        pk = peak_rss(rows, c)
         pk_s = f"{pk / 1024:.1f}" if pk else "-"
         table.append(
             f"| {c} | {fmt_rate(rps)} | {fmt_ms(med(rr, 'p50_ms'))} | {fmt_ms(p99)} | "
@@ -391,9 +382,8 @@ def write_doc(path, chart_path, elapsed, command):
     rows = load_results()
     meta = json.loads(read(os.path.join(OUT, "meta.json"), "{}") or "{}")
     targets = evaluate(rows)
-    samples = rss_samples()
     mach = machine()
-    conc_table, dat = concurrency(rows, samples)
+    conc_table, dat = concurrency(rows)
     with open(chart_path, "w", encoding="utf-8") as f:
         f.write(dat)
 
@@ -527,11 +517,13 @@ def write_doc(path, chart_path, elapsed, command):
     w("")
     w("## Memory")
     w("")
-    pk64 = peak_rss(samples, "list-c64")
+    pk64 = peak_rss(rows, 64)
     w("- Resident memory is the server's VmRSS plus the private pages (`Private_Clean` + "
       "`Private_Dirty` in `/proc/<pid>/smaps_rollup`) of its bcrypt helper, the process it "
       "forks at start-up: the rest of the helper's resident pages are the server's own, "
-      "shared since the fork, or libraries both map.")
+      "shared since the fork, or libraries both map. A run's peak is the kernel's "
+      "high-water mark (`VmHWM`, reset before the run by writing 5 to "
+      "`/proc/<pid>/clear_refs`) plus the helper's private pages at its end.")
     w(f"- Resident: {meta.get('rss_start_kb', 0) / 1024:.1f} MiB after start, "
       f"{meta.get('rss_warm_kb', 0) / 1024:.1f} MiB after the warm-up, "
       + (f"peak {pk64 / 1024:.1f} MiB during GET /products at 64 connections, " if pk64 else "")
@@ -604,7 +596,7 @@ def write_doc(path, chart_path, elapsed, command):
     w("")
     w("`bench/run.sh` installs wrk and gnuplot-nox when missing (as root; otherwise it "
       "prints the apt-get line), builds `build-release/`, and leaves the raw output of every "
-      "run in `.run/bench/` (`results.jsonl`, `raw/`, `rss.log`, `profiles/`). The wrk "
+      "run in `.run/bench/` (`results.jsonl`, `raw/`, `profiles/`). The wrk "
       "scripts are in `bench/wrk/`. No timed assertion is part of `make test`.")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(L) + "\n")

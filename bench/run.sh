@@ -76,7 +76,6 @@ PY=/usr/bin/python3
 
 SERVER_PID=
 HELPER_PID=   # the server's bcrypt helper, a child of it (crypto/hasher.c)
-SAMPLER_PID=
 BG_PIDS=()
 CLEANED=0
 
@@ -135,7 +134,6 @@ cleanup() {
   CLEANED=1
   local p
   for p in "${BG_PIDS[@]}"; do stop_pid "$p" 5; done
-  stop_pid "$SAMPLER_PID" 2
   if [[ -n "$SERVER_PID" ]]; then
     say "stopping the server (pid $SERVER_PID)"
     stop_pid "$SERVER_PID" 20
@@ -168,15 +166,20 @@ rss_kb() {
   echo $((${s:-0} + ${h:-0}))
 }
 
-# Resident memory of the server (rss_kb) every 0.5 s, tagged with the current phase.
-start_sampler() {
-  (
-    while kill -0 "$SERVER_PID" 2>/dev/null; do
-      echo "$(date +%s.%N | cut -c1-14) $(cat "$OUT/phase" 2>/dev/null || echo -) $(rss_kb)"
-      sleep 0.5
-    done
-  ) >> "$OUT/rss.log" 2>/dev/null &
-  SAMPLER_PID=$!
+# The server's peak resident memory over a run, from the kernel's high-water
+# mark (VmHWM), reset before the run (5 > clear_refs): exact, and nothing runs
+# beside the load to get it. A sampler did this until run J, a shell loop every
+# 0.5 s: on this host each of its five or six processes a sample held a core for
+# milliseconds, and it was the 4 ms p99 of GET /products at one connection
+# (bench/findings.md, "The bench's own sampler"). The helper's private pages
+# are read at the end of the run (its hashes do not run in the runs that use this).
+hwm_reset() { { echo 5 > "/proc/$SERVER_PID/clear_refs"; } 2>/dev/null || true; }
+rss_peak_kb() {
+  local s h=0
+  s=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null)
+  [[ -n "$HELPER_PID" ]] && h=$(awk '/^Private_(Clean|Dirty):/ {t += $2} END {print t + 0}' \
+    "/proc/$HELPER_PID/smaps_rollup" 2>/dev/null)
+  echo $((${s:-0} + ${h:-0}))
 }
 
 # ---- CPU accounting: the machine is shared ----------------------------------------------
@@ -279,6 +282,7 @@ measure() {
   phase "$name-c$conc"
   : > "$OUT/server.log"   # the access log grows ~50 bytes a request
   load=$(cut -d' ' -f1-3 /proc/loadavg)
+  hwm_reset
   starve_probe "$d" "$OUT/starved.tmp" &
   local probe=$!
   s0=$(cpu_snap)
@@ -292,8 +296,10 @@ measure() {
   json=$(sed -n 's/^BENCHJSON //p' "$out")
   [[ -n "$json" ]] || { cat "$out" >&2; die "wrk printed no result for $name (see $out)"; }
   jq -c --arg s "$name" --argjson c "$conc" --argjson r "$run" --arg load "$load" \
-    --argjson starved "${starved:-0}" --argjson rss "$(rss_kb)" --argjson cpu "$cpu" \
-    '. + {scenario: $s, conc: $c, run: $r, loadavg: $load, starved: $starved, rss_kb: $rss} + $cpu' \
+    --argjson starved "${starved:-0}" --argjson rss "$(rss_kb)" --argjson peak "$(rss_peak_kb)" \
+    --argjson cpu "$cpu" \
+    '. + {scenario: $s, conc: $c, run: $r, loadavg: $load, starved: $starved, rss_kb: $rss,
+          rss_peak_kb: $peak} + $cpu' \
     <<< "$json" >> "$RESULTS"
   jq -r '"bench:   \(.scenario) c=\(.conc) run \(.run): \(.rps|floor) req/s, p99 \(.p99_ms) ms, "
          + "status>=400: \(.status_ge_400), never served: \(.starved), cores server/db/wrk/other "
@@ -406,7 +412,6 @@ HELPER_PID=$(tr -s ' ' '\n' < "/proc/$SERVER_PID/task/$SERVER_PID/children" 2>/d
 say "server pid $SERVER_PID on $BASE ($THREADS threads), bcrypt helper pid ${HELPER_PID:-none}"
 [[ -n "$HELPER_PID" ]] || say "  (no bcrypt helper found: its CPU and memory would count as other)"
 phase start
-start_sampler
 RSS_START=$(rss_kb)
 
 # ---- 3. a user through the real flow ----------------------------------------------------------
@@ -741,8 +746,6 @@ fi
 
 phase done
 ELAPSED=$(($(date +%s) - START_S))
-stop_pid "$SAMPLER_PID" 2
-SAMPLER_PID=
 "$PY" bench/report.py --write "$DOC" --chart-data "$OUT/concurrency.dat" \
   --elapsed "$ELAPSED" --command "${BENCH_COMMAND:-make bench}"
 gnuplot -e "datafile='$OUT/concurrency.dat'; outfile='$PNG'; runs=$RUNS" bench/concurrency.gp
