@@ -76,6 +76,16 @@ def peak_rss(rows, conc):
     return max(vals) if vals else None
 
 
+def sched_text(meta):
+    """The server threads' scheduling policies as the run found them, and why."""
+    seen = meta.get("sched_policy")
+    if not seen:
+        return "not recorded by this run"
+    env = meta.get("sched_policy_env") or ""
+    why = f"`SCHED_POLICY={env}`" if env else "`SCHED_POLICY` unset: batch, the default"
+    return f"{seen} threads ({why})"
+
+
 def nproc():
     return os.cpu_count() or 1
 
@@ -432,7 +442,7 @@ def write_doc(path, chart_path, elapsed, command):
       f"THREADS default = {meta.get('threads', '?')} on this machine, BCRYPT_COST=12, "
       "JWT_EXPIRES_SECONDS=86400, LOGIN_CHALLENGE_SECONDS=86400 and LOGIN_MAX_FAILURES=1000 "
       "(the bench's wrong codes and parallel logins must not lock its accounts), access log "
-      "to a file. MariaDB from `scripts/mariadb.sh` (InnoDB buffer pool 64M, "
+      f"to a file; its threads' scheduling policy: {sched_text(meta)}. MariaDB from `scripts/mariadb.sh` (InnoDB buffer pool 64M, "
       "innodb_flush_log_at_trx_commit=2, thread_handling=pool-of-threads), over its Unix "
       "socket; mariadb-slap's database-alone figures are the same MariaDB.")
     w(f"- Load: wrk 4.1 (closed loop), `-t2 -c16 --latency` unless said otherwise "

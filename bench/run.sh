@@ -600,12 +600,19 @@ RSS_END=$(rss_kb)
 
 # The kernel's autogroup (sessions scheduled as groups) changes the tail under load.
 AUTOGROUP=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo absent)
+# The server's threads' scheduling policies (SCHED_POLICY; field 41 of their stat),
+# e.g. "68 SCHED_BATCH".
+SCHED_SEEN=$(awk '{sub(/^.*\) /, ""); p = $39
+    print (p == 0 ? "SCHED_OTHER" : (p == 3 ? "SCHED_BATCH" : (p == 5 ? "SCHED_IDLE" : "policy_" p)))}' \
+  /proc/"$SERVER_PID"/task/*/stat 2>/dev/null | sort | uniq -c \
+  | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2}')
 cat > "$OUT/meta.json" <<EOF
 {"start": "$START_TS", "git_rev": "$GIT_REV", "git_dirty": $GIT_DIRTY, "duration": $DURATION, "runs": $RUNS, "quick": $QUICK,
  "threads": ${THREADS:-0}, "list_bytes": $LIST_BYTES, "verify_users": $VERIFY_USERS,
  "login_pool": $LOGIN_POOL, "delete_rows": $DELETE_ROWS, "mem_requests": $MEM_REQUESTS,
  "mem_max_seconds": $MEM_MAX_SECONDS, "rss_start_kb": $RSS_START, "rss_warm_kb": $RSS_WARM,
- "rss_end_kb": $RSS_END, "put_routine": "$PUT_ROUTINE", "server_pid": $SERVER_PID, "helper_pid": "${HELPER_PID:-}", "autogroup": "$AUTOGROUP"}
+ "rss_end_kb": $RSS_END, "put_routine": "$PUT_ROUTINE", "server_pid": $SERVER_PID, "helper_pid": "${HELPER_PID:-}", "autogroup": "$AUTOGROUP",
+ "sched_policy": "${SCHED_SEEN:-unknown}", "sched_policy_env": "${SCHED_POLICY:-}"}
 EOF
 
 perf_works() {
