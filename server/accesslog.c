@@ -10,6 +10,11 @@
  * that must reach the disk before the answer: a line may wait up to
  * ACCESSLOG_FLUSH_MS, and lines still buffered when the process is killed
  * (SIGKILL, a crash) are lost; a normal stop writes them all.
+ *
+ * An idle server's writer sleeps without a timeout: after a whole interval
+ * with nothing to write it waits to be woken by the next line, so the server
+ * does not wake up ten times a second to find nothing. Under load it never
+ * gets there, and the lines cost no wake-up of their own.
  */
 #include "server/accesslog.h"
 
@@ -29,6 +34,7 @@ static struct {
     pthread_t writer;
     int fd;
     bool running, stopping;
+    bool idle; /* the writer waits for a line, with no timeout */
     size_t len;
     char buf[ACCESSLOG_BUF_BYTES];
 } g_log = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .fd = -1};
@@ -52,10 +58,19 @@ static void *writer_main(void *arg)
 {
     (void)arg;
     static char out[ACCESSLOG_BUF_BYTES]; /* only this thread touches it */
+    bool quiet = false;                   /* the last interval ended with nothing to write */
     pthread_mutex_lock(&g_log.lock);
     for (;;) {
         if (g_log.len == 0 && g_log.stopping)
             break;
+        if (g_log.len == 0 && quiet) {
+            g_log.idle = true; /* accesslog_line() wakes us */
+            while (g_log.idle && !g_log.stopping)
+                pthread_cond_wait(&g_log.wake, &g_log.lock);
+            g_log.idle = false;
+            quiet = false;
+            continue; /* then the usual interval, to gather the lines behind it */
+        }
         if (g_log.len == 0 || (!g_log.stopping && g_log.len < ACCESSLOG_BUF_BYTES / 2)) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
@@ -65,9 +80,12 @@ static void *writer_main(void *arg)
                 until.tv_nsec -= 1000000000L;
             }
             pthread_cond_timedwait(&g_log.wake, &g_log.lock, &until);
-            if (g_log.len == 0)
+            if (g_log.len == 0) {
+                quiet = true;
                 continue;
+            }
         }
+        quiet = false;
         size_t n = g_log.len;
         memcpy(out, g_log.buf, n);
         g_log.len = 0;
@@ -102,7 +120,9 @@ void accesslog_line(const char *line, size_t n)
     }
     memcpy(g_log.buf + g_log.len, line, n);
     g_log.len += n;
-    bool wake = g_log.len >= ACCESSLOG_BUF_BYTES / 2 && g_log.len - n < ACCESSLOG_BUF_BYTES / 2;
+    bool wake = g_log.idle ||
+                (g_log.len >= ACCESSLOG_BUF_BYTES / 2 && g_log.len - n < ACCESSLOG_BUF_BYTES / 2);
+    g_log.idle = false; /* one wake-up is enough */
     pthread_mutex_unlock(&g_log.lock);
     if (wake)
         pthread_cond_signal(&g_log.wake);
