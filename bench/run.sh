@@ -171,7 +171,7 @@ rss_kb() {
 # beside the load to get it. A sampler did this until run J, a shell loop every
 # 0.5 s: on this host each of its five or six processes a sample held a core for
 # milliseconds, and it was the 4 ms p99 of GET /products at one connection
-# (bench/findings.md, "The bench's own sampler"). The helper's private pages
+# (bench/findings.md, "Runs K to N"). The helper's private pages
 # are read at the end of the run (its hashes do not run in the runs that use this).
 hwm_reset() { { echo 5 > "/proc/$SERVER_PID/clear_refs"; } 2>/dev/null || true; }
 rss_peak_kb() {

@@ -99,7 +99,7 @@ static route g_routes[] = {
  * A request wakes a worker twice (its bytes arrive, MariaDB answers), and
  * each wake-up used to preempt MariaDB or the client mid-work: about two
  * more context switches per request, which is what this server is bound by
- * on small machines (bench/findings.md, "SCHED_BATCH"). No privilege is
+ * on small machines (bench/findings.md, "Runs K to N"). No privilege is
  * needed; if the kernel refuses, the server says so and runs as it is.
  */
 static void apply_sched_policy(const config *cfg)
