@@ -442,7 +442,8 @@ def write_doc(path, chart_path, elapsed, command):
       f"THREADS default = {meta.get('threads', '?')} on this machine, BCRYPT_COST=12, "
       "JWT_EXPIRES_SECONDS=86400, LOGIN_CHALLENGE_SECONDS=86400 and LOGIN_MAX_FAILURES=1000 "
       "(the bench's wrong codes and parallel logins must not lock its accounts), access log "
-      f"to a file; its threads' scheduling policy: {sched_text(meta)}. MariaDB from `scripts/mariadb.sh` (InnoDB buffer pool 64M, "
+      f"to a file; its threads' scheduling policy: {sched_text(meta)}. MariaDB from "
+      "`scripts/mariadb.sh` (InnoDB buffer pool 64M, "
       "innodb_flush_log_at_trx_commit=2, thread_handling=pool-of-threads), over its Unix "
       "socket; mariadb-slap's database-alone figures are the same MariaDB.")
     w(f"- Load: wrk 4.1 (closed loop), `-t2 -c16 --latency` unless said otherwise "

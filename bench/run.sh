@@ -155,32 +155,27 @@ sqlroot() { mariadb --no-defaults --socket="$SOCK" -uroot -N -B data_integrity_t
 
 phase() { echo "$1" > "$OUT/phase"; }
 
-# The server's memory: its VmRSS plus the bcrypt helper's private pages (what
-# the helper adds; the rest of its resident pages are the server's, shared
-# since the fork, or libraries both map). kB.
-rss_kb() {
+# The server's memory: FIELD of its /proc status (VmRSS now, VmHWM its peak)
+# plus the bcrypt helper's private pages (what the helper adds; the rest of its
+# resident pages are the server's, shared since the fork, or libraries both map). kB.
+server_mem_kb() {
   local s h=0
-  s=$(awk '/^VmRSS:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null)
+  s=$(awk -v f="$1:" '$1 == f {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null)
   [[ -n "$HELPER_PID" ]] && h=$(awk '/^Private_(Clean|Dirty):/ {t += $2} END {print t + 0}' \
     "/proc/$HELPER_PID/smaps_rollup" 2>/dev/null)
   echo $((${s:-0} + ${h:-0}))
 }
+rss_kb() { server_mem_kb VmRSS; }
 
 # The server's peak resident memory over a run, from the kernel's high-water
 # mark (VmHWM), reset before the run (5 > clear_refs): exact, and nothing runs
 # beside the load to get it. A sampler did this until run J, a shell loop every
 # 0.5 s: on this host each of its five or six processes a sample held a core for
 # milliseconds, and it was the 4 ms p99 of GET /products at one connection
-# (bench/findings.md, "Runs K to N"). The helper's private pages
-# are read at the end of the run (its hashes do not run in the runs that use this).
+# (bench/findings.md, "Runs K to N"). The helper's private pages are read at the
+# end of the run (its hashes do not run in the runs that use this).
 hwm_reset() { { echo 5 > "/proc/$SERVER_PID/clear_refs"; } 2>/dev/null || true; }
-rss_peak_kb() {
-  local s h=0
-  s=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null)
-  [[ -n "$HELPER_PID" ]] && h=$(awk '/^Private_(Clean|Dirty):/ {t += $2} END {print t + 0}' \
-    "/proc/$HELPER_PID/smaps_rollup" 2>/dev/null)
-  echo $((${s:-0} + ${h:-0}))
-}
+rss_peak_kb() { server_mem_kb VmHWM; }
 
 # ---- CPU accounting: the machine is shared ----------------------------------------------
 
