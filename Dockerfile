@@ -18,7 +18,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt schema.sql ./
-COPY include/ include/
+COPY common/ common/
 COPY crypto/ crypto/
 COPY db/ db/
 COPY server/ server/

@@ -32,7 +32,7 @@
 
 #include <openssl/crypto.h>
 
-#include "monotime.h"
+#include "common/monotime.h"
 
 enum { HASHER_OP_HASH = 1, HASHER_OP_VERIFY = 2 };
 

@@ -10,7 +10,7 @@
  * SOCK_SEQPACKET socket pair) per slot; one thread in the child per channel.
  *
  * Not a queue and not a limit: callers bound the hashes in flight themselves
- * (routes_auth.c's slots); a call finding every channel busy waits for one.
+ * (hashgate.h's slots); a call finding every channel busy waits for one.
  * When the helper is not running (never started, or gone: killed, crashed),
  * each call hashes in the calling thread instead, with the same results. A
  * helper that leaves a request unanswered for longer than the bound given to
@@ -25,7 +25,7 @@
 #include <sys/types.h>
 
 #include "crypto/password.h"
-#include "status.h"
+#include "common/status.h"
 
 #define HASHER_SLOTS_MAX 64
 #define HASHER_NICE_MAX 19          /* the helper's nice value is 0..19 (BCRYPT_NICE, default 10) */

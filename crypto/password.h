@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define PASSWORD_MAX_BYTES 72 /* bcrypt reads no further: longer is refused, never cut */
 #define PASSWORD_HASH_LEN 60  /* "$2b$12$" + 22 salt + 31 hash chars */

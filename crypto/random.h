@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "status.h"
+#include "common/status.h"
 
 /*
  * Fill `buf` with `len` random bytes (len 0 is a no-op). ST_INVALID for a NULL

@@ -68,6 +68,24 @@ out:
     return st;
 }
 
+/* An AES-256-GCM context that seals (`enc` 1) or opens (0) with `key` and
+ * the SECRET_NONCE_LEN bytes at `nonce`, `aad` already fed; NULL when
+ * OpenSSL fails. The caller frees it. */
+static EVP_CIPHER_CTX *gcm_begin(int enc, const uint8_t *key, const uint8_t *nonce,
+                                 const char *aad, size_t aadlen)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    if (ctx != NULL && EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SECRET_NONCE_LEN, NULL) == 1 &&
+        EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) == 1 &&
+        (aadlen == 0 ||
+         EVP_CipherUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)aadlen) == 1))
+        return ctx;
+    EVP_CIPHER_CTX_free(ctx);
+    return NULL;
+}
+
 /* True when `stored` is a NUL-terminated string that starts with "v1.". */
 bool secret_is_sealed(const char *stored)
 {
@@ -127,15 +145,8 @@ status secret_seal(const uint8_t key[SECRET_KEY_BYTES], const uint8_t *plain, si
         goto out;
 
     st = ST_INTERNAL;
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = gcm_begin(1, key, raw, aad, aadlen);
     if (ctx == NULL)
-        goto out;
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SECRET_NONCE_LEN, NULL) != 1 ||
-        EVP_EncryptInit_ex(ctx, NULL, NULL, key, raw) != 1)
-        goto out;
-    if (aadlen > 0 &&
-        EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)aadlen) != 1)
         goto out;
     if (EVP_EncryptUpdate(ctx, raw + SECRET_NONCE_LEN, &n, plain, (int)len) != 1 || n < 0 ||
         (size_t)n > len)
@@ -227,15 +238,8 @@ status secret_open(const uint8_t key[SECRET_KEY_BYTES], const char *sealed, cons
     }
 
     st = ST_INTERNAL;
-    ctx = EVP_CIPHER_CTX_new();
+    ctx = gcm_begin(0, key, raw, aad, aadlen);
     if (ctx == NULL)
-        goto out;
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, SECRET_NONCE_LEN, NULL) != 1 ||
-        EVP_DecryptInit_ex(ctx, NULL, NULL, key, raw) != 1)
-        goto out;
-    if (aadlen > 0 &&
-        EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad, (int)aadlen) != 1)
         goto out;
     /* GCM writes unverified plaintext here; it is wiped below unless the tag verifies. */
     if (EVP_DecryptUpdate(ctx, plain, &n, raw + SECRET_NONCE_LEN, (int)ctlen) != 1 || n < 0 ||

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define SECRET_KEY_BYTES 32
 #define SECRET_SEALED_MAX 255 /* fits users.totp_secret */

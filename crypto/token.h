@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define TOKEN_KEY_MIN 32
 #define TOKEN_SUB_MAX 64

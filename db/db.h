@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "status.h"
+#include "common/status.h"
 
 typedef struct db_config {
     char host[256];
@@ -27,15 +27,6 @@ typedef struct db_config {
     unsigned read_timeout;
     unsigned write_timeout;
 } db_config;
-
-/*
- * Parse a DATABASE_URL: mysql://user:pass@host:port/db, also with the Flask
- * scheme mysql+pymysql://, user and password percent-decoded, port default
- * 3306, ?socket=/path selecting a Unix socket (other query keys refused).
- * Timeouts are left as they are in *out. ST_INVALID with a reason in
- * why[why_cap] on any error.
- */
-status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap);
 
 /* Process-wide set-up; copies *cfg. Call once before any thread uses the db. */
 status db_init(const db_config *cfg);

@@ -1,6 +1,6 @@
 /*
  * db_internal.h - helpers shared by the DAO modules of db/ only: statement
- * execution with bound parameters and error mapping. Not for server/.
+ * execution with bound parameters and error mapping. Not for use outside db/.
  */
 #ifndef INTEGRITY_DB_INTERNAL_H
 #define INTEGRITY_DB_INTERNAL_H
@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "status.h"
+#include "common/status.h"
 
 /*
  * Prepare (once per connection) and execute `sql` with `params` on this

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define PRODUCTS_NAME_MAX_BYTES 1020 /* 255 characters of up to 4 bytes */
 #define PRODUCTS_DESC_MAX_BYTES 8000 /* 2000 characters of up to 4 bytes */

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define USERS_NAME_MAX 64
 #define USERS_HASH_MAX 100

@@ -14,7 +14,8 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/token.h"
-#include "hexdigit.h"
+#include "db/url.h"
+#include "common/hexdigit.h"
 
 #define DEFAULT_DATABASE_URL "mysql://app:app@127.0.0.1:3306/data_integrity_task"
 

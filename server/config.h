@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "db/db.h"
-#include "status.h"
+#include "common/status.h"
 
 #define CONFIG_JWT_KEY_MAX 512
 

@@ -1,8 +1,12 @@
 /*
- * http.h - the HTTP glue on CivetWeb: route registration and dispatch (405
- * with Allow, 404 for unknown paths, the token guard, one log line per
- * request), request bodies (Content-Type, size cap, strict JSON) and JSON
- * responses. The only place that maps a status to an HTTP code.
+ * http.h - the HTTP glue on CivetWeb, in three files:
+ *   router.c    route registration and dispatch (405 with Allow, 404 for
+ *               unknown paths, the token guard, the graceful stop, one
+ *               access-log line per request);
+ *   request.c   headers, request bodies (Content-Type, size cap, strict JSON,
+ *               the route's validation) and the path rules;
+ *   response.c  JSON answers and streams, and the one table from a status
+ *               to an HTTP answer.
  * Route callbacks (routes_*.c) use only this interface, never CivetWeb.
  */
 #ifndef INTEGRITY_HTTP_H
@@ -15,7 +19,7 @@
 
 #include "server/config.h"
 #include "server/jsonio.h"
-#include "status.h"
+#include "common/status.h"
 
 #define HTTP_BODY_MAX (64 * 1024)
 
@@ -68,14 +72,46 @@ int http_in_flight(void);
  * header too large...) answered with our JSON error body. */
 int http_error_callback(struct mg_connection *conn, int code, const char *msg);
 
-/*
- * Read and parse the JSON object body. On failure the error response (415,
- * 413 or 400) has been sent and false is returned. The caller frees *out.
- */
-bool http_json_body(request *r, cJSON **out);
+/* ---- requests (request.c) ---- */
 
 /* A request header, or NULL. */
 const char *http_header(request *r, const char *name);
+
+/* Checks a parsed body into *out (the route's own struct); NULL when it is
+ * valid, else a cJSON object of field -> reason (validate.h). */
+typedef cJSON *(*http_body_check)(const cJSON *body, void *out);
+
+/*
+ * Read the body as one JSON object (Content-Type application/json, at most
+ * HTTP_BODY_MAX bytes, strict JSON: jsonio.h) and check it with `check`.
+ * False when the answer (415, 413, 400 invalid_json or 400
+ * validation_failed) has been sent. *body is NULL or the parsed tree, into
+ * which *out may point: the caller frees it with cJSON_Delete either way.
+ */
+bool http_read_body(request *r, http_body_check check, void *out, cJSON **body);
+
+/* True when the media type of `ct` (before any ';' parameters) is
+ * application/json, any case; false for NULL. */
+bool http_is_json_type(const char *ct);
+
+/*
+ * CivetWeb matches handler patterns ignoring case; the API's paths are case
+ * sensitive (/Login is not /login). True when `path` matches `pattern`
+ * exactly: literal text, at most one '*' standing for one non-empty segment,
+ * and a final '$'. On a match with a '*', *arg and *arg_len are that segment
+ * of `path`.
+ */
+bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len);
+
+/*
+ * CivetWeb runs with decode_url=no, so a path is matched as sent: a %00 can
+ * no longer cut it short (/products/1%00 was product 1). False when a
+ * %-escape is malformed or stands for a control character (answered 400);
+ * any other escape simply matches no route (our paths never need one).
+ */
+bool http_path_clean(const char *path);
+
+/* ---- responses (response.c) ---- */
 
 /* Send `body` (len bytes of JSON) with `code`; `headers` is NULL or extra
  * "Name: value\r\n" lines. Adds Content-Type, Content-Length, Cache-Control:
@@ -86,8 +122,14 @@ void http_send_json(request *r, int code, const strbuf *body, const char *header
 /* A fixed JSON text (a string literal) with `code` and optional headers. */
 void http_send_literal(request *r, int code, const char *json, const char *headers);
 
-/* {"message": message, "error": error} with `code`. */
+/* {"message": message, "error": error} with `code` (and extra `headers`, as
+ * for http_send). */
 void http_send_error(request *r, int code, const char *error, const char *message);
+void http_send_error_h(request *r, int code, const char *error, const char *message,
+                       const char *headers);
+
+/* {"msg": msg}: flask-jwt-extended's token errors (SPEC 5). */
+void http_send_msg(request *r, int code, const char *msg);
 
 /* The one table from a status to an HTTP answer: for statuses a route does
  * not answer itself (not found, unavailable with Retry-After, internal...). */

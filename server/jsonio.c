@@ -3,107 +3,14 @@
  */
 #include "server/jsonio.h"
 
+#include "common/utf8.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void sb_init(strbuf *b)
-{
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->oom = false;
-}
-
-void sb_free(strbuf *b)
-{
-    free(b->data);
-    sb_init(b);
-}
-
-void sb_reset(strbuf *b)
-{
-    b->len = 0;
-    if (b->data)
-        b->data[0] = '\0';
-}
-
-bool sb_reserve(strbuf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->data = p;
-    b->cap = cap;
-    return true;
-}
-
-void sb_append(strbuf *b, const char *s, size_t n)
-{
-    if (!sb_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void sb_puts(strbuf *b, const char *s)
-{
-    sb_append(b, s, strlen(s));
-}
-
-void sb_printf(strbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[256];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->oom = true;
-        return;
-    }
-    if ((size_t)n < sizeof tmp) {
-        sb_append(b, tmp, (size_t)n);
-        return;
-    }
-    if (!sb_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void sb_int(strbuf *b, long long v)
-{
-    char buf[24];
-    char *p = buf + sizeof buf;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0)
-        *--p = '-';
-    sb_append(b, p, (size_t)(buf + sizeof buf - p));
-}
 
 /* The bytes JSON strings must escape: '"', '\\' and the controls (RFC 8259). */
 static bool needs_escape(unsigned char ch)
@@ -124,12 +31,12 @@ static bool word_needs_escape(uint64_t w)
     return ((below | quote | backslash) & highs) != 0;
 }
 
-void sb_json_str(strbuf *b, const char *s)
+void jsonio_str(strbuf *b, const char *s)
 {
-    sb_json_strn(b, s, strlen(s));
+    jsonio_strn(b, s, strlen(s));
 }
 
-void sb_json_strn(strbuf *b, const char *s, size_t n)
+void jsonio_strn(strbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     /* One reservation for the worst case (every byte a \u00XX), then plain
@@ -203,53 +110,6 @@ void sb_json_strn(strbuf *b, const char *s, size_t n)
     *o++ = '"';
     *o = '\0';
     b->len = (size_t)(o - b->data);
-}
-
-bool utf8_valid(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        size_t need;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i <= need)
-            return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
-    }
-    return true;
-}
-
-size_t utf8_length(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
 }
 
 static bool is_hex(char ch)
@@ -448,7 +308,7 @@ bool jsonio_integer(const cJSON *item, int64_t min, int64_t max, int64_t *out)
     return true;
 }
 
-void sb_json_decimal(strbuf *b, const char *dec)
+void jsonio_decimal(strbuf *b, const char *dec)
 {
     size_t n = strlen(dec);
     const char *dot = strchr(dec, '.');

@@ -22,6 +22,7 @@
 #include "server/config.h"
 #include "server/http.h"
 #include "server/routes.h"
+#include "server/secrets.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -40,10 +41,10 @@ static void *on_thread_start(const struct mg_context *ctx, int type)
     return NULL;
 }
 
-static void on_thread_stop(const struct mg_context *ctx, int type, void *user)
+static void on_thread_stop(const struct mg_context *ctx, int type, void *user_data)
 {
     (void)ctx;
-    (void)user;
+    (void)user_data;
     if (type == 1)
         db_thread_end();
 }
@@ -185,7 +186,7 @@ int main(int argc, char **argv)
         "max_request_size", "16384",
         "enable_directory_listing", "no",
         "tcp_nodelay", "1",
-        "decode_url", "no", /* see path_is_clean() in http.c */
+        "decode_url", "no", /* see http_path_clean() in http.h */
         NULL,
     };
     /* clang-format on */
@@ -233,7 +234,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "integrity-server: could not create the tables\n");
         goto out;
     }
-    if (routes_auth_check_secrets(&cfg, why, sizeof why) != ST_OK) {
+    if (secrets_check_key(&cfg, why, sizeof why) != ST_OK) {
         fprintf(stderr, "integrity-server: %s\n", why);
         goto out;
     }

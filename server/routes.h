@@ -8,19 +8,13 @@
 
 #include "server/config.h"
 #include "server/http.h"
-#include "status.h"
+#include "common/status.h"
 
-/* Start-up work for the auth routes (the dummy hash that makes unknown users
- * cost one bcrypt, the bound on bcrypt hashes in flight, and the helper
- * process that runs them: call it while the process has a single thread).
- * On failure it has undone itself. routes_auth_free() stops the helper. */
+/* Start-up work for the auth routes: the bcrypt gate and its helper process
+ * (crypto/hashgate.h; call it while the process has a single thread). On
+ * failure it has undone itself. routes_auth_free() stops the helper. */
 status routes_auth_init(const config *cfg);
 void routes_auth_free(void);
-
-/* At start-up, with the database up: refuse a TOTP_SECRET_KEY that is not
- * the one the stored secrets were sealed with, or a missing one when some
- * are sealed. ST_INVALID with a message for a person in why[why_cap]. */
-status routes_auth_check_secrets(const config *cfg, char *why, size_t why_cap);
 
 void route_signup(request *r);
 void route_login(request *r);

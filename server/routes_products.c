@@ -19,11 +19,11 @@ static void render_product(strbuf *b, const product *p)
     sb_lit(b, "{\"id\":");
     sb_int(b, (long long)p->id);
     sb_lit(b, ",\"name\":");
-    sb_json_str(b, p->name);
+    jsonio_str(b, p->name);
     sb_lit(b, ",\"description\":");
-    sb_json_str(b, p->description);
+    jsonio_str(b, p->description);
     sb_lit(b, ",\"price\":");
-    sb_json_decimal(b, p->price);
+    jsonio_decimal(b, p->price);
     sb_lit(b, ",\"quantity\":");
     sb_int(b, p->quantity);
     sb_lit(b, "}");
@@ -61,7 +61,7 @@ static bool path_id(request *r, uint64_t *id)
 
 /* ---- routes ---- */
 
-/* A status other than ST_OK: 404 names the product, the rest per http.c. */
+/* A status other than ST_OK: 404 names the product, the rest per http_send_status. */
 static void send_failure(request *r, status st)
 {
     if (st == ST_NOT_FOUND)
@@ -70,27 +70,13 @@ static void send_failure(request *r, status st)
         http_send_status(r, st);
 }
 
-/* Parse and validate a product body; false when answered already. */
-static bool read_product(request *r, bool partial, cJSON **body, product_fields *f, char price[16])
-{
-    if (!http_json_body(r, body))
-        return false;
-    cJSON *fields = validate_product(*body, partial, f, price);
-    if (fields) {
-        http_send_validation(r, fields);
-        return false;
-    }
-    return true;
-}
-
 void route_products_create(request *r)
 {
     cJSON *body = NULL;
-    product_fields f;
-    char price[16];
+    product_input in = {.partial = false};
     product p; /* about 9 KiB: worker threads have the default 8 MiB stack */
-    if (read_product(r, false, &body, &f, price)) {
-        status st = products_create(&f, r->user, &p);
+    if (http_read_body(r, validate_product, &in, &body)) {
+        status st = products_create(&in.f, r->user, &p);
         if (st == ST_OK)
             send_product(r, 201, &p);
         else
@@ -115,13 +101,12 @@ void route_products_get(request *r)
 void route_products_update(request *r)
 {
     cJSON *body = NULL;
-    product_fields f;
-    char price[16];
+    product_input in = {.partial = true};
     product p;
     uint64_t id;
-    if (path_id(r, &id) && read_product(r, true, &body, &f, price)) {
+    if (path_id(r, &id) && http_read_body(r, validate_product, &in, &body)) {
         uint64_t if_version = validate_if_match(http_header(r, "If-Match"));
-        status st = products_update(id, &f, if_version, r->user, &p);
+        status st = products_update(id, &in.f, if_version, r->user, &p);
         if (st == ST_OK)
             send_product(r, 200, &p);
         else
@@ -148,11 +133,11 @@ static status history_event(const product_event *e, void *arg)
 {
     strbuf *b = arg;
     sb_puts(b, b->len ? ",{\"action\":" : "[{\"action\":");
-    sb_json_str(b, e->action);
+    jsonio_str(b, e->action);
     sb_puts(b, ",\"username\":");
-    sb_json_str(b, e->username);
+    jsonio_str(b, e->username);
     sb_puts(b, ",\"at\":");
-    sb_json_str(b, e->at);
+    jsonio_str(b, e->at);
     /* before/after are JSON the database wrote with JSON_OBJECT. */
     sb_puts(b, ",\"before\":");
     sb_puts(b, e->before);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "crypto/password.h"
+#include "common/utf8.h"
 #include "server/jsonio.h"
 #include "totp/totp.h"
 
@@ -63,8 +64,9 @@ static const char *check_username(const cJSON *body, cJSON **fields)
     return NULL;
 }
 
-cJSON *validate_credentials(const cJSON *body, credentials *out)
+cJSON *validate_credentials(const cJSON *body, void *credentials_out)
 {
+    credentials *out = credentials_out;
     static const char *const allowed[] = {"username", "password", NULL};
     cJSON *fields = NULL;
     memset(out, 0, sizeof *out);
@@ -88,17 +90,16 @@ cJSON *validate_credentials(const cJSON *body, credentials *out)
     return fields;
 }
 
-cJSON *validate_code_request(const cJSON *body, code_request *out)
+cJSON *validate_code_request(const cJSON *body, void *code_out)
 {
+    code_request *out = code_out;
     static const char *const allowed[] = {"username", "code", NULL};
     cJSON *fields = NULL;
     memset(out, 0, sizeof *out);
     check_unknown(body, allowed, &fields);
     out->username = check_username(body, &fields);
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(body, "code");
-    bool ok = cJSON_IsString(code) && strlen(code->valuestring) == TOTP_DIGITS;
-    for (size_t i = 0; ok && i < TOTP_DIGITS; i++)
-        ok = code->valuestring[i] >= '0' && code->valuestring[i] <= '9';
+    bool ok = cJSON_IsString(code) && totp_code_well_formed(code->valuestring);
     if (!code)
         field_error(&fields, "code", "required");
     else if (!ok)
@@ -116,8 +117,12 @@ static bool only_whitespace(const char *s)
     return true;
 }
 
-cJSON *validate_product(const cJSON *body, bool partial, product_fields *f, char price_buf[16])
+cJSON *validate_product(const cJSON *body, void *in_out)
 {
+    product_input *in = in_out;
+    product_fields *f = &in->f;
+    char *price_buf = in->price;
+    bool partial = in->partial;
     static const char *const allowed[] = {"name", "description", "price", "quantity", NULL};
     cJSON *fields = NULL;
     memset(f, 0, sizeof *f);

@@ -5,6 +5,9 @@
  * route files call these and render the answer, and the fuzz targets call
  * them directly. Field errors come back as a cJSON object of
  * field -> reason (the caller frees it), NULL when the input is valid.
+ * The body checks share one shape, (body, out), so that one helper reads
+ * and checks every route's body (http_read_body); `out` is the struct
+ * named beside each.
  */
 #ifndef INTEGRITY_VALIDATE_H
 #define INTEGRITY_VALIDATE_H
@@ -27,20 +30,26 @@ typedef struct credentials {
     const char *password;
     size_t password_len;
 } credentials;
-cJSON *validate_credentials(const cJSON *body, credentials *out);
+cJSON *validate_credentials(const cJSON *body, void *out /* credentials */);
 
 /* {"username", "code"} of /verify-2fa: code a string of exactly 6 digits. */
 typedef struct code_request {
     const char *username;
     const char *code;
 } code_request;
-cJSON *validate_code_request(const cJSON *body, code_request *out);
+cJSON *validate_code_request(const cJSON *body, void *out /* code_request */);
 
 /*
- * A product body into *f (pointers into `body`, the price's canonical text
- * into price_buf). `partial` (PUT/PATCH): every field optional, at least one.
+ * A product body: `partial` (set by the caller: PUT/PATCH) makes every field
+ * optional, at least one; `f` gets pointers into `body` and into `price`,
+ * which holds the price's canonical text.
  */
-cJSON *validate_product(const cJSON *body, bool partial, product_fields *f, char price_buf[16]);
+typedef struct product_input {
+    bool partial;
+    product_fields f;
+    char price[16];
+} product_input;
+cJSON *validate_product(const cJSON *body, void *in_out /* product_input */);
 
 /* A product id: 1..2^63-1 in plain decimal (no sign, no leading zero). */
 bool validate_id(const char *s, size_t n, uint64_t *out);

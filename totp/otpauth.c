@@ -8,7 +8,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "fixbuf.h"
+#include "common/fixbuf.h"
 
 /* RFC 3986 unreserved: what urllib.parse.quote(s, safe='') leaves alone. */
 static bool otpauth_unreserved(unsigned char c)

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "status.h"
+#include "common/status.h"
 
 #define QR_PNG_SCALE 8
 #define QR_QUIET_ZONE 4

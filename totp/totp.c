@@ -59,8 +59,7 @@ out:
     return code;
 }
 
-/* True when `code` is exactly TOTP_DIGITS ASCII digits and nothing more. */
-static bool totp_code_well_formed(const char *code)
+bool totp_code_well_formed(const char *code)
 {
     if (code == NULL || strnlen(code, TOTP_DIGITS + 1) != TOTP_DIGITS)
         return false;

@@ -23,6 +23,9 @@ int64_t totp_step(time_t t);
  */
 int64_t totp_code(const uint8_t *key, size_t keylen, int64_t step, int digits);
 
+/* True when `code` is exactly TOTP_DIGITS ASCII digits and nothing more. */
+bool totp_code_well_formed(const char *code);
+
 /*
  * Check a 6-digit `code` (exactly six ASCII digits) against the steps
  * step(now)-1, step(now), step(now)+1, skipping any step <= `last_step`

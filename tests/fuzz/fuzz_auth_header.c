@@ -1,7 +1,7 @@
 /*
  * fuzz_auth_header.c - libFuzzer target for the request headers the server
  * parses by hand: Authorization (validate_bearer, then token_check with a
- * fixed 32-byte key at a fixed time, as the token guard in http.c does),
+ * fixed 32-byte key at a fixed time, as the token guard in router.c does),
  * If-Match (validate_if_match) and Accept (validate_prefers_json), all on the
  * same NUL-terminated input.
  *
@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *resigned = NULL;
     char sub[65]; /* the size of request.user */
 
-    /* Authorization: the guard of http.c. Input that is not "Bearer <t>"
+    /* Authorization: the guard of router.c. Input that is not "Bearer <t>"
      * is tried as a bare token too, so raw token seeds are useful. */
     const char *token = NULL;
     if (validate_bearer(s, &token)) {

@@ -28,7 +28,7 @@ static inline void fuzz_check_text(const cJSON *body, const char *key, const cha
 /*
  * A price validate_product accepted: price_buf is "<1..8 digits>.<2 digits>",
  * reads back with strtod as the very double the client sent, lies in
- * 0..99999999.99, and renders (sb_json_decimal) as a JSON number of the same
+ * 0..99999999.99, and renders (jsonio_decimal) as a JSON number of the same
  * value.
  */
 static inline void fuzz_check_price(const cJSON *body, const char *price, const char *buf)
@@ -56,7 +56,7 @@ static inline void fuzz_check_price(const cJSON *body, const char *price, const 
 
     strbuf out;
     sb_init(&out);
-    sb_json_decimal(&out, buf);
+    jsonio_decimal(&out, buf);
     FUZZ_CHECK(!out.oom && out.len > 0);
     cJSON *num = cJSON_Parse(out.data);
     FUZZ_CHECK(cJSON_IsNumber(num) && num->valuedouble == v);
@@ -69,9 +69,10 @@ static inline void fuzz_product(const uint8_t *data, size_t size, bool partial)
     cJSON *body = fuzz_parse_body(data, size);
     if (!body)
         return;
-    product_fields f;
-    char price_buf[16];
-    cJSON *fields = validate_product(body, partial, &f, price_buf);
+    product_input in = {.partial = partial};
+    cJSON *fields = validate_product(body, &in);
+    const product_fields f = in.f;
+    const char *price_buf = in.price;
     if (fields) {
         fuzz_render_fields(fields);
         cJSON_Delete(body);

@@ -470,7 +470,7 @@ class ProductCrudTests(ProductTestCase):
 
 
 class ListSizeTests(ProductTestCase):
-    """GET /products goes out one of three ways by size (server/http.c,
+    """GET /products goes out one of three ways by size (server/response.c,
     routes_products.c): after its head in the 8 KiB stack buffer, copied after
     its head into one heap buffer (8 to 16 KiB), or chunked as the rows come
     (over 16 KiB). Each must be the stored rows exactly, with every quote,

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "db/db.h"
+#include "db/url.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,0 +1,150 @@
+/*
+ * router.c - routing on CivetWeb (see http.h): the route table's handlers,
+ * 404 and 405 with Allow, the token guard of protected routes, the graceful
+ * stop's gate, and one access-log line per request.
+ */
+#include <civetweb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/token.h"
+#include "server/accesslog.h"
+#include "server/http.h"
+#include "server/validate.h"
+
+static const config *g_cfg;
+/* Requests inside dispatch() now, and whether a graceful stop has begun. */
+static atomic_int g_in_flight;
+static atomic_bool g_draining;
+
+/* flask-jwt-extended's answers (SPEC 5). True when the request may go on. */
+static bool guard(request *r)
+{
+    const char *h = http_header(r, "Authorization");
+    if (!h) {
+        http_send_msg(r, 401, "Missing Authorization Header");
+        return false;
+    }
+    const char *token;
+    if (!validate_bearer(h, &token)) {
+        http_send_msg(r, 422, "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'");
+        return false;
+    }
+    token_error e = token_check(r->cfg->jwt_key, r->cfg->jwt_key_len, token, token_clock(), r->user,
+                                sizeof r->user);
+    if (e != TOKEN_OK) {
+        http_send_msg(r, e == TOKEN_EXPIRED ? 401 : 422, token_error_message(e));
+        return false;
+    }
+    return true;
+}
+
+static void request_init(request *r, struct mg_connection *conn)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    memset(r, 0, sizeof *r);
+    r->conn = conn;
+    r->cfg = g_cfg;
+    r->method = ri->request_method ? ri->request_method : "";
+    r->path = ri->local_uri ? ri->local_uri : "";
+    r->query = ri->query_string;
+}
+
+static void send_bad_path(request *r)
+{
+    http_send_error(r, 400, "bad_request", "The path has a malformed or control-character escape");
+}
+
+static int dispatch(struct mg_connection *conn, void *cbdata)
+{
+    route *rt = cbdata;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    atomic_fetch_add(&g_in_flight, 1);
+    request r;
+    request_init(&r, conn);
+
+    /* HEAD is GET without the body (http_send and the stream skip it). */
+    const char *want = strcmp(r.method, "HEAD") == 0 ? "GET" : r.method;
+    const route_method *m = NULL;
+    for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++)
+        if (strcmp(rt->methods[i].method, want) == 0)
+            m = &rt->methods[i];
+    if (atomic_load(&g_draining)) {
+        http_send_error_h(&r, 503, "shutting_down", "The server is stopping; try again",
+                          "Retry-After: 1\r\n");
+    } else if (!http_path_clean(r.path)) {
+        send_bad_path(&r);
+    } else if (!http_path_match(rt->pattern, r.path, &r.path_arg, &r.path_arg_len)) {
+        http_send_error(&r, 404, "not_found", "No such path");
+    } else if (!m) {
+        char allow[96];
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", rt->allow);
+        http_send_error_h(&r, 405, "method_not_allowed", "Method not allowed on this path", allow);
+    } else if (!m->needs_token || guard(&r)) {
+        m->fn(&r);
+        if (!r.sent) /* a route that forgot to answer is a bug; never hang the client */
+            http_send_status(&r, ST_INTERNAL);
+    }
+    accesslog_request(r.method, r.path, r.code, &t0);
+    atomic_fetch_sub(&g_in_flight, 1);
+    return r.code;
+}
+
+void http_drain_begin(void)
+{
+    atomic_store(&g_draining, true);
+}
+
+int http_in_flight(void)
+{
+    return atomic_load(&g_in_flight);
+}
+
+static int not_found(struct mg_connection *conn, void *cbdata)
+{
+    (void)cbdata;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    request r;
+    request_init(&r, conn);
+    if (!http_path_clean(r.path))
+        send_bad_path(&r);
+    else
+        http_send_error(&r, 404, "not_found", "No such path");
+    accesslog_request(r.method, r.path, r.code, &t0);
+    return r.code;
+}
+
+/*
+ * Authorization is ours (the token guard in dispatch()). Without a handler of
+ * its own CivetWeb looks for a password file on every request: one
+ * stat("/.htpasswd") each, always ENOENT here.
+ */
+static int authorize_all(struct mg_connection *conn, void *cbdata)
+{
+    (void)conn;
+    (void)cbdata;
+    return 1;
+}
+
+void http_register(struct mg_context *ctx, route *routes, const config *cfg)
+{
+    g_cfg = cfg;
+    for (route *rt = routes; rt->pattern; rt++) {
+        size_t off = 0;
+        rt->allow[0] = '\0';
+        for (size_t i = 0; i < ROUTE_METHODS_MAX && rt->methods[i].method; i++) {
+            const char *name = rt->methods[i].method;
+            int n = snprintf(rt->allow + off, sizeof rt->allow - off, "%s%s%s", i ? ", " : "", name,
+                             strcmp(name, "GET") == 0 ? ", HEAD" : "");
+            if (n > 0 && (size_t)n < sizeof rt->allow - off)
+                off += (size_t)n;
+        }
+        mg_set_request_handler(ctx, rt->pattern, dispatch, rt);
+    }
+    mg_set_request_handler(ctx, "**", not_found, NULL); /* last: the catch-all */
+    mg_set_auth_handler(ctx, "**", authorize_all, NULL);
+}
