@@ -70,6 +70,7 @@ RESULTS="$OUT/results.jsonl"
 DB_DIR=.run/mariadb-bench
 BUILD=build-release
 SERVER_BIN="$BUILD/integrity-server"
+BENCH_BIN="$BUILD/bench"   # the targets of bench/CMakeLists.txt
 PASSWORD="bench-password-1"
 JWT_KEY="bench-jwt-key-0123456789abcdef0123456789abcdef"   # 46 bytes, bench only
 PY=/usr/bin/python3
@@ -362,17 +363,16 @@ cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF > "$OUT/
   || { tail -n 30 "$OUT/build.log" >&2; die "cmake configure failed"; }
 cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-gcc -O2 -Iinclude -I. bench/qr_bench.c totp/qr.c server/status.c -lqrencode -lpng \
-  -o "$BUILD/qr_bench"
-gcc -O2 -Iinclude -I. bench/bcrypt_bench.c crypto/password.c crypto/random.c server/status.c \
-  -lcrypt -lcrypto -o "$BUILD/bcrypt_bench"
+# The micro-benchmarks (bench/CMakeLists.txt: not part of the default build).
+cmake --build "$BUILD" -j"$(nproc)" --target qr_bench bcrypt_bench >> "$OUT/build.log" 2>&1 \
+  || { tail -n 30 "$OUT/build.log" >&2; die "building the micro-benchmarks failed"; }
 
 # ---- 1. micro-benchmarks (before anything else runs) ----------------------------------------
 
 say "micro-benchmarks: qr_png x1000, bcrypt cost 12 x5"
 wait_quiet
-"$BUILD/qr_bench" 1000 | tee "$OUT/qr.txt"
-"$BUILD/bcrypt_bench" 12 5 | tee "$OUT/bcrypt.txt"
+"$BENCH_BIN/qr_bench" 1000 | tee "$OUT/qr.txt"
+"$BENCH_BIN/bcrypt_bench" 12 5 | tee "$OUT/bcrypt.txt"
 
 # ---- 2. MariaDB and the server -------------------------------------------------------------
 
@@ -693,7 +693,7 @@ profile() {
 # The QR micro-benchmark: perf on the program itself.
 profile_qr() {
   local data="$OUT/profiles/qr.data"
-  perf record -e cpu-clock -F 999 -o "$data" -- "$BUILD/qr_bench" 2000 > /dev/null 2>&1 || true
+  perf record -e cpu-clock -F 999 -o "$data" -- "$BENCH_BIN/qr_bench" 2000 > /dev/null 2>&1 || true
   [[ -s "$data" ]] || return 0
   ( set +e +o pipefail
     echo "== qr_bench: self time by library"
