@@ -354,18 +354,18 @@ GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY=$(git --no-optional-locks status --porcelain -- server db crypto totp include \
   schema.sql CMakeLists.txt 2>/dev/null | wc -l)
 START_S=$(date +%s)
-# The routine PUT calls, read from the server's own SQL text (db/products.c).
-PUT_ROUTINE=$(sed -n 's/^static const char SQL_UPDATE\[\] = "CALL \(product_update_v[0-9]*\)(.*/\1/p' db/products.c)
-[[ -n "$PUT_ROUTINE" ]] || die "no product_update_vN in db/products.c's SQL_UPDATE"
 
 say "building $BUILD (Release)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF > "$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; die "cmake configure failed"; }
 cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-# The micro-benchmarks (bench/CMakeLists.txt: not part of the default build).
-cmake --build "$BUILD" -j"$(nproc)" --target qr_bench bcrypt_bench >> "$OUT/build.log" 2>&1 \
-  || { tail -n 30 "$OUT/build.log" >&2; die "building the micro-benchmarks failed"; }
+# The micro-benchmarks and put_routine (bench/CMakeLists.txt: not part of the default build).
+cmake --build "$BUILD" -j"$(nproc)" --target qr_bench bcrypt_bench put_routine \
+  >> "$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "building bench/ failed"; }
+# The routine PUT calls, from the built code (PRODUCTS_UPDATE_ROUTINE, db/products.h).
+PUT_ROUTINE=$("$BENCH_BIN/put_routine")
+[[ "$PUT_ROUTINE" =~ ^[a-z0-9_]+$ ]] || die "put_routine printed no routine name: '$PUT_ROUTINE'"
 
 # ---- 1. micro-benchmarks (before anything else runs) ----------------------------------------
 
