@@ -4,9 +4,8 @@
  * calls at the given cost against a hash made at that cost. /login costs one
  * of these, so cores / this time is the ceiling for POST /login.
  *
- *   gcc -O2 -Iinclude -I. bench/bcrypt_bench.c crypto/password.c \
- *       crypto/random.c server/status.c -lcrypt -lcrypto -o build-release/bcrypt_bench
- *   build-release/bcrypt_bench [cost] [N]     (defaults 12 and 5)
+ *   cmake --build build-release --target bcrypt_bench    (bench/CMakeLists.txt)
+ *   build-release/bench/bcrypt_bench [cost] [N]          (defaults 12 and 5)
  *
  * Output: "bcrypt cost=<c> n=<N> mean_ms=<..> min_ms=<..>".
  */

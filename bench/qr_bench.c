@@ -4,9 +4,8 @@
  * one with clock_gettime(CLOCK_MONOTONIC). Prints mean, median, p99 and max
  * per call in milliseconds, and the PNG size. Not a test: no assertion on time.
  *
- *   gcc -O2 -Iinclude -I. bench/qr_bench.c totp/qr.c server/status.c \
- *       -lqrencode -lpng -o build-release/qr_bench
- *   build-release/qr_bench [N]        (N defaults to 1000)
+ *   cmake --build build-release --target qr_bench    (bench/CMakeLists.txt)
+ *   build-release/bench/qr_bench [N]                 (N defaults to 1000)
  *
  * Output: one line "qr_png n=<N> mean_ms=<..> p50_ms=<..> p99_ms=<..>
  * max_ms=<..> png_bytes=<..>" that bench/run.sh parses.

@@ -606,7 +606,9 @@ def write_doc(path, chart_path, elapsed, command):
     w("```")
     w("")
     w("`bench/run.sh` installs wrk and gnuplot-nox when missing (as root; otherwise it "
-      "prints the apt-get line), builds `build-release/`, and leaves the raw output of every "
+      "prints the apt-get line), builds `build-release/` (the server, and the targets of "
+      "`bench/CMakeLists.txt`: `qr_bench`, `bcrypt_bench` and `put_routine`, which prints the "
+      "routine PUT calls), and leaves the raw output of every "
       "run in `.run/bench/` (`results.jsonl`, `raw/`, `profiles/`). The wrk "
       "scripts are in `bench/wrk/`. No timed assertion is part of `make test`.")
     with open(path, "w", encoding="utf-8") as f:

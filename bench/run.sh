@@ -70,6 +70,7 @@ RESULTS="$OUT/results.jsonl"
 DB_DIR=.run/mariadb-bench
 BUILD=build-release
 SERVER_BIN="$BUILD/integrity-server"
+BENCH_BIN="$BUILD/bench"   # the targets of bench/CMakeLists.txt
 PASSWORD="bench-password-1"
 JWT_KEY="bench-jwt-key-0123456789abcdef0123456789abcdef"   # 46 bytes, bench only
 PY=/usr/bin/python3
@@ -353,26 +354,25 @@ GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 GIT_DIRTY=$(git --no-optional-locks status --porcelain -- server db crypto totp include \
   schema.sql CMakeLists.txt 2>/dev/null | wc -l)
 START_S=$(date +%s)
-# The routine PUT calls, read from the server's own SQL text (db/products.c).
-PUT_ROUTINE=$(sed -n 's/^static const char SQL_UPDATE\[\] = "CALL \(product_update_v[0-9]*\)(.*/\1/p' db/products.c)
-[[ -n "$PUT_ROUTINE" ]] || die "no product_update_vN in db/products.c's SQL_UPDATE"
 
 say "building $BUILD (Release)"
 cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF > "$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; die "cmake configure failed"; }
 cmake --build "$BUILD" -j"$(nproc)" >> "$OUT/build.log" 2>&1 \
   || { tail -n 30 "$OUT/build.log" >&2; die "build failed"; }
-gcc -O2 -Iinclude -I. bench/qr_bench.c totp/qr.c server/status.c -lqrencode -lpng \
-  -o "$BUILD/qr_bench"
-gcc -O2 -Iinclude -I. bench/bcrypt_bench.c crypto/password.c crypto/random.c server/status.c \
-  -lcrypt -lcrypto -o "$BUILD/bcrypt_bench"
+# The micro-benchmarks and put_routine (bench/CMakeLists.txt: not part of the default build).
+cmake --build "$BUILD" -j"$(nproc)" --target qr_bench bcrypt_bench put_routine \
+  >> "$OUT/build.log" 2>&1 || { tail -n 30 "$OUT/build.log" >&2; die "building bench/ failed"; }
+# The routine PUT calls, from the built code (PRODUCTS_UPDATE_ROUTINE, db/products.h).
+PUT_ROUTINE=$("$BENCH_BIN/put_routine")
+[[ "$PUT_ROUTINE" =~ ^[a-z0-9_]+$ ]] || die "put_routine printed no routine name: '$PUT_ROUTINE'"
 
 # ---- 1. micro-benchmarks (before anything else runs) ----------------------------------------
 
 say "micro-benchmarks: qr_png x1000, bcrypt cost 12 x5"
 wait_quiet
-"$BUILD/qr_bench" 1000 | tee "$OUT/qr.txt"
-"$BUILD/bcrypt_bench" 12 5 | tee "$OUT/bcrypt.txt"
+"$BENCH_BIN/qr_bench" 1000 | tee "$OUT/qr.txt"
+"$BENCH_BIN/bcrypt_bench" 12 5 | tee "$OUT/bcrypt.txt"
 
 # ---- 2. MariaDB and the server -------------------------------------------------------------
 
@@ -693,7 +693,7 @@ profile() {
 # The QR micro-benchmark: perf on the program itself.
 profile_qr() {
   local data="$OUT/profiles/qr.data"
-  perf record -e cpu-clock -F 999 -o "$data" -- "$BUILD/qr_bench" 2000 > /dev/null 2>&1 || true
+  perf record -e cpu-clock -F 999 -o "$data" -- "$BENCH_BIN/qr_bench" 2000 > /dev/null 2>&1 || true
   [[ -s "$data" ]] || return 0
   ( set +e +o pipefail
     echo "== qr_bench: self time by library"

@@ -21,7 +21,7 @@
 static const char SQL_GET[] = "SELECT " COLUMNS " FROM products WHERE id = ?";
 static const char SQL_LIST[] = "SELECT " COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
 static const char SQL_CREATE[] = "CALL product_create_v1(?, ?, ?, ?, ?)";
-static const char SQL_UPDATE[] = "CALL product_update_v2(?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_UPDATE[] = "CALL " PRODUCTS_UPDATE_ROUTINE "(?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_DELETE[] = "CALL product_delete_v1(?, ?, ?)";
 static const char SQL_HISTORY[] =
     "SELECT action, username,"

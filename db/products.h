@@ -15,6 +15,10 @@
 #define PRODUCTS_DESC_MAX_BYTES 8000 /* 2000 characters of up to 4 bytes */
 #define PRODUCTS_PRICE_MAX_BYTES 16  /* "99999999.99" */
 
+/* The stored routine (schema.sql) products_update() calls. bench/run.sh
+ * replays it for PUT's database-alone rate (bench/put_routine.c prints it). */
+#define PRODUCTS_UPDATE_ROUTINE "product_update_v2"
+
 typedef struct product {
     uint64_t id;
     char name[PRODUCTS_NAME_MAX_BYTES + 1];
