@@ -54,6 +54,14 @@ status config_load(config *c, config_getter get, char *why, size_t why_cap);
 /* Print the --help text (every variable, its default and meaning). */
 void config_usage(FILE *out);
 
+/*
+ * Print README.md's configuration table: a Markdown table, its header and
+ * one row per variable (name, default, meaning), from the same list as
+ * config_load and config_usage. scripts/config-table.sh puts it in README.md;
+ * tests/unit/test_config.c checks that README.md has it.
+ */
+void config_markdown_table(FILE *out);
+
 /* Wipe the secrets in *c. */
 void config_wipe(config *c);
 

@@ -131,6 +131,10 @@ int main(int argc, char **argv)
             printf("integrity-server %s\n", INTEGRITY_VERSION);
             return 0;
         }
+        if (strcmp(argv[i], "--config-table") == 0) {
+            config_markdown_table(stdout);
+            return 0;
+        }
         fprintf(stderr, "integrity-server: unknown argument '%s' (try --help)\n", argv[i]);
         return 2;
     }

@@ -2,11 +2,15 @@
  * test_config.c - unit tests for server/config.c: the defaults of SPEC 1,
  * every variable read and range-checked, the JWT_SECRET_KEY rules (required,
  * at least 32 bytes, a random one in development mode), TOTP_SECRET_KEY as
- * 64 hex digits, TLS_CERT and TLS_KEY together, TOTP_ISSUER without ':'.
+ * 64 hex digits, TLS_CERT and TLS_KEY together, TOTP_ISSUER without ':';
+ * and the documentation printed from the same table: --help names every
+ * variable, every default it shows is the default, and README.md's table is
+ * the one config_markdown_table prints (scripts/config-table.sh rewrites it).
  *
  * config_load reads through a getter; here it is backed by a small table of
  * name/value pairs instead of the environment.
  */
+#define _GNU_SOURCE /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +24,28 @@
 #include "server/config.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every variable config_load reads. */
+static const char *const all_vars[] = {
+    "DATABASE_URL",
+    "APP_ENV",
+    "JWT_SECRET_KEY",
+    "HOST",
+    "PORT",
+    "THREADS",
+    "BCRYPT_COST",
+    "JWT_EXPIRES_SECONDS",
+    "TOTP_ISSUER",
+    "TOTP_SECRET_KEY",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_LOCK_SECONDS",
+    "LOGIN_CHALLENGE_SECONDS",
+    "LOGIN_QUEUE_SECONDS",
+    "BCRYPT_NICE",
+    "SCHED_POLICY",
+    "TLS_CERT",
+    "TLS_KEY",
+};
 
 static const char KEY32[] = "0123456789abcdef0123456789abcdef";
 static const char KEY31[] = "0123456789abcdef0123456789abcde";
@@ -311,8 +337,8 @@ static const char *const numeric_vars[] = {
 
 /* Not a whole number in any variable. */
 static const char *const malformed_numbers[] = {
-    "abc", "-1", "12x", "x12", " 12", "12 ", "+5", "1.5", "1e3", "0x10",
-    "99999999999999999999999", "-0",
+    "abc", "-1", "12x", "x12", " 12", "12 ", "+5", "1.5", "1e3", "0x10", "99999999999999999999999",
+    "-0",
 };
 
 static void check_invalid(const char *var, const char *value)
@@ -424,10 +450,8 @@ static void test_sched_policy(void **state)
 
 static void test_totp_key(void **state)
 {
-    static const char lower[] =
-        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    static const char upper[] =
-        "F0E1D2C3B4A5968778695A4B3C2D1E0FFFEEDDCCBBAA99887766554433221100";
+    static const char lower[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    static const char upper[] = "F0E1D2C3B4A5968778695A4B3C2D1E0FFFEEDDCCBBAA99887766554433221100";
     static const unsigned char upper_bytes[32] = {
         0xF0, 0xE1, 0xD2, 0xC3, 0xB4, 0xA5, 0x96, 0x87, 0x78, 0x69, 0x5A,
         0x4B, 0x3C, 0x2D, 0x1E, 0x0F, 0xFF, 0xEE, 0xDD, 0xCC, 0xBB, 0xAA,
@@ -483,10 +507,8 @@ static void test_tls_pair(void **state)
         {"JWT_SECRET_KEY", KEY32}, {"TLS_CERT", "/etc/ssl/c.pem"}, {NULL, NULL}};
     static const env_var key_only[] = {
         {"JWT_SECRET_KEY", KEY32}, {"TLS_KEY", "/etc/ssl/k.pem"}, {NULL, NULL}};
-    static const env_var key_empty[] = {{"JWT_SECRET_KEY", KEY32},
-                                        {"TLS_CERT", "/etc/ssl/c.pem"},
-                                        {"TLS_KEY", ""},
-                                        {NULL, NULL}};
+    static const env_var key_empty[] = {
+        {"JWT_SECRET_KEY", KEY32}, {"TLS_CERT", "/etc/ssl/c.pem"}, {"TLS_KEY", ""}, {NULL, NULL}};
     const env_var *const cases[] = {cert_only, key_only, key_empty};
     config c;
     char why[512];
@@ -582,6 +604,155 @@ static void test_wipe(void **state)
     assert_int_equal(c.jwt_key_len, 0);
 }
 
+/* ---- the documentation: --help and README.md's table ---- */
+
+/* What print(out) writes, as a string the caller frees. */
+static char *capture(void (*print)(FILE *out))
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    print(f);
+    assert_int_equal(fclose(f), 0);
+    assert_non_null(buf);
+    return buf;
+}
+
+/* The line of text that starts with prefix, or NULL. */
+static const char *line_starting(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, prefix, n) == 0)
+            return p;
+    return NULL;
+}
+
+static void test_usage_lists_every_variable(void **state)
+{
+    char *usage = capture(config_usage);
+    char *table = capture(config_markdown_table);
+    char want[64];
+
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(all_vars); i++) {
+        snprintf(want, sizeof want, "  %s ", all_vars[i]);
+        if (!line_starting(usage, want))
+            fail_msg("--help has no line for %s", all_vars[i]);
+        snprintf(want, sizeof want, "| `%s` | ", all_vars[i]);
+        if (!line_starting(table, want))
+            fail_msg("the Markdown table has no row for %s", all_vars[i]);
+    }
+    assert_non_null(strstr(usage, "Usage: integrity-server"));
+    free(usage);
+    free(table);
+}
+
+/*
+ * The default a row of the table shows is the default: the configuration
+ * with that variable set to it is the configuration with nothing set. (So
+ * every default shown is also a value within its bounds.) A default that is
+ * not one value (THREADS: "32 per core, at least 64") or none is skipped.
+ */
+static void test_documented_defaults_are_the_defaults(void **state)
+{
+    static const env_var none[] = {{"JWT_SECRET_KEY", KEY32}, {NULL, NULL}};
+    char *table = capture(config_markdown_table);
+    config want, got;
+    char why[512];
+    int checked = 0;
+
+    (void)state;
+    assert_int_equal(load(&want, none, why, sizeof why), ST_OK);
+    for (char *line = table; line && *line;) {
+        char *next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        char name[64], def[128];
+        /* | `NAME` | `DEFAULT` | meaning | */
+        if (sscanf(line, "| `%63[^`]` | `%127[^`]` |", name, def) == 2) {
+            env_var env[] = {{"JWT_SECRET_KEY", KEY32}, {name, def}, {NULL, NULL}};
+            if (load(&got, env, why, sizeof why) != ST_OK)
+                fail_msg("%s=%s, its default, is refused: %s", name, def, why);
+            if (memcmp(&got, &want, sizeof got) != 0)
+                fail_msg("%s=%s, its documented default, is not what an unset %s gives", name, def,
+                         name);
+            config_wipe(&got);
+            checked++;
+        }
+        line = next;
+    }
+    config_wipe(&want);
+    free(table);
+    assert_int_equal(checked, 12); /* all but THREADS and the five without one */
+}
+
+/* This file's path is <root>/tests/unit/test_config.c (CMake compiles it by
+ * its absolute path); README.md is at <root>. */
+static void readme_path(char *out, size_t cap)
+{
+    static const char self[] = "tests/unit/test_config.c";
+    size_t n = strlen(__FILE__), k = strlen(self);
+    if (n < k || strcmp(__FILE__ + n - k, self) != 0)
+        fail_msg("cannot find README.md from __FILE__ \"%s\"", __FILE__);
+    int w = snprintf(out, cap, "%.*sREADME.md", (int)(n - k), __FILE__);
+    assert_true(w > 0 && (size_t)w < cap);
+}
+
+/* README.md whole, as a string the caller frees. */
+static char *read_readme(void)
+{
+    char path[4096];
+    readme_path(path, sizeof path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = NULL;
+    size_t len = 0, cap = 0, got;
+    do {
+        if (len + 4096 + 1 > cap) {
+            cap = 2 * cap + 4096 + 1;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+    } while (got > 0);
+    fclose(f);
+    buf[len] = '\0';
+    return buf;
+}
+
+/* README.md's lines between the markers are config_markdown_table's. */
+static void test_readme_table_is_generated(void **state)
+{
+    static const char begin[] = "<!-- config-table:begin -->\n";
+    static const char end[] = "<!-- config-table:end -->\n";
+    char *readme = read_readme();
+    char *table = capture(config_markdown_table);
+
+    (void)state;
+    const char *b = strstr(readme, begin);
+    const char *e = b ? strstr(b, end) : NULL;
+    if (!b || !e)
+        fail_msg("README.md has no %.*s ... %.*s around its configuration table",
+                 (int)sizeof begin - 2, begin, (int)sizeof end - 2, end);
+    b += sizeof begin - 1;
+    size_t n = (size_t)(e - b);
+    if (n != strlen(table) || memcmp(b, table, n) != 0) {
+        size_t i = 0, line = 1;
+        while (i < n && table[i] && b[i] == table[i])
+            if (b[i++] == '\n')
+                line++;
+        fail_msg("README.md's configuration table differs from config_markdown_table() "
+                 "from its line %zu: run scripts/config-table.sh",
+                 line);
+    }
+    free(readme);
+    free(table);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +775,9 @@ int main(void)
         cmocka_unit_test(test_host_too_long),
         cmocka_unit_test(test_database_url),
         cmocka_unit_test(test_wipe),
+        cmocka_unit_test(test_usage_lists_every_variable),
+        cmocka_unit_test(test_documented_defaults_are_the_defaults),
+        cmocka_unit_test(test_readme_table_is_generated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
