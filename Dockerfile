@@ -25,7 +25,7 @@ COPY server/ server/
 COPY totp/ totp/
 COPY scripts/embed.cmake scripts/
 COPY docs/openapi.yaml docs/
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF -DSANITIZE=OFF \
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF -DINTEGRITY_BENCH=OFF -DSANITIZE=OFF \
  && cmake --build /build -j"$(nproc)" --target integrity-server \
  && /build/integrity-server --version
 
