@@ -170,21 +170,16 @@ void http_send_literal(request *r, int code, const char *json, const char *heade
     http_send(r, code, "application/json", json, strlen(json), headers);
 }
 
-static void render_error(strbuf *b, const char *error, const char *message)
-{
-    sb_puts(b, "{\"message\":");
-    jsonio_str(b, message);
-    sb_puts(b, ",\"error\":");
-    jsonio_str(b, error);
-    sb_puts(b, "}");
-}
-
 void http_send_error_h(request *r, int code, const char *error, const char *message,
                        const char *headers)
 {
     strbuf b;
     sb_init(&b);
-    render_error(&b, error, message);
+    sb_puts(&b, "{\"message\":");
+    jsonio_str(&b, message);
+    sb_puts(&b, ",\"error\":");
+    jsonio_str(&b, error);
+    sb_puts(&b, "}");
     http_send_json(r, code, &b, headers);
     sb_free(&b);
 }
@@ -205,43 +200,49 @@ void http_send_msg(request *r, int code, const char *msg)
     sb_free(&b);
 }
 
-void http_send_status(request *r, status st)
+/* An HTTP answer: status code, error code, text for a person, extra headers. */
+typedef struct answer {
+    int code;
+    const char *error, *message, *headers;
+} answer;
+
+/* The one table from a status to an HTTP answer, for the statuses a route
+ * does not answer in its own words. A switch, so that a status added to
+ * STATUS_MAP and missing here is a compiler warning. */
+static answer answer_of(status st)
 {
+    static const char retry[] = "Retry-After: 1\r\n";
     switch (st) {
     case ST_NOT_FOUND:
-        http_send_error(r, 404, "not_found", "Not found");
-        return;
+        return (answer){404, "not_found", "Not found", NULL};
     case ST_CONFLICT:
-        http_send_error(r, 409, "conflict", "The resource already exists");
-        return;
+        return (answer){409, "conflict", "The resource already exists", NULL};
     case ST_INVALID:
-        http_send_error(r, 400, "validation_failed", "The request is not valid");
-        return;
+        return (answer){400, "validation_failed", "The request is not valid", NULL};
     case ST_UNAUTHORIZED:
-        http_send_error(r, 401, "unauthorized", "Not authorized");
-        return;
+        return (answer){401, "unauthorized", "Not authorized", NULL};
     case ST_LOCKED:
-        http_send_error_h(r, 429, "too_many_attempts", "Too many attempts; try again later",
-                          "Retry-After: 1\r\n");
-        return;
+        return (answer){429, "too_many_attempts", "Too many attempts; try again later", retry};
     case ST_PRECONDITION:
-        http_send_error(r, 412, "precondition_failed",
-                        "The resource has changed since it was read (If-Match)");
-        return;
+        return (answer){412, "precondition_failed",
+                        "The resource has changed since it was read (If-Match)", NULL};
     case ST_UNAVAILABLE:
-        http_send_error_h(r, 503, "database_unavailable",
-                          "The database is unavailable; try again shortly", "Retry-After: 1\r\n");
-        return;
+        return (answer){503, "database_unavailable",
+                        "The database is unavailable; try again shortly", retry};
     case ST_BUSY:
-        http_send_error_h(r, 503, "server_busy", "Too many logins at once; try again shortly",
-                          "Retry-After: 1\r\n");
-        return;
+        return (answer){503, "server_busy", "Too many logins at once; try again shortly", retry};
     case ST_NOMEM:
     case ST_INTERNAL:
-    case ST_OK:
+    case ST_OK: /* a route that answers "ok" this way has a bug */
         break;
     }
-    http_send_error(r, 500, "internal_error", "Internal server error");
+    return (answer){500, "internal_error", "Internal server error", NULL};
+}
+
+void http_send_status(request *r, status st)
+{
+    answer a = answer_of(st);
+    http_send_error_h(r, a.code, a.error, a.message, a.headers);
 }
 
 void http_send_validation(request *r, cJSON *fields)

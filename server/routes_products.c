@@ -70,17 +70,22 @@ static void send_failure(request *r, status st)
         http_send_status(r, st);
 }
 
+/* The product with `code` on ST_OK, else the failure. */
+static void send_result(request *r, status st, int code, const product *p)
+{
+    if (st == ST_OK)
+        send_product(r, code, p);
+    else
+        send_failure(r, st);
+}
+
 void route_products_create(request *r)
 {
     cJSON *body = NULL;
     product_input in = {.partial = false};
     product p; /* about 9 KiB: worker threads have the default 8 MiB stack */
     if (http_read_body(r, validate_product, &in, &body)) {
-        status st = products_create(&in.f, r->user, &p);
-        if (st == ST_OK)
-            send_product(r, 201, &p);
-        else
-            send_failure(r, st);
+        send_result(r, products_create(&in.f, r->user, &p), 201, &p);
     }
     cJSON_Delete(body);
 }
@@ -91,11 +96,7 @@ void route_products_get(request *r)
     product p;
     if (!path_id(r, &id))
         return;
-    status st = products_get(id, &p);
-    if (st == ST_OK)
-        send_product(r, 200, &p);
-    else
-        send_failure(r, st);
+    send_result(r, products_get(id, &p), 200, &p);
 }
 
 void route_products_update(request *r)
@@ -106,11 +107,7 @@ void route_products_update(request *r)
     uint64_t id;
     if (path_id(r, &id) && http_read_body(r, validate_product, &in, &body)) {
         uint64_t if_version = validate_if_match(http_header(r, "If-Match"));
-        status st = products_update(id, &in.f, if_version, r->user, &p);
-        if (st == ST_OK)
-            send_product(r, 200, &p);
-        else
-            send_failure(r, st);
+        send_result(r, products_update(id, &in.f, if_version, r->user, &p), 200, &p);
     }
     cJSON_Delete(body);
 }

@@ -1,5 +1,5 @@
 /*
- * test_db_url.c - unit tests for db_url_parse in db/db.c: DATABASE_URL in the
+ * test_db_url.c - unit tests for db_url_parse in db/url.c: DATABASE_URL in the
  * service's mysql:// form and the Flask app's mysql+pymysql:// form, with
  * percent-decoded credentials, the default port, ?socket= and ?charset=,
  * and every malformed shape refused with a message naming DATABASE_URL.
