@@ -150,13 +150,16 @@ static bool has_repeated_claim(const cJSON *claims)
 }
 
 /* The clock's part of a check, for the full check and the memo alike: exp >
- * now (else EXPIRED), nbf <= now (else NOT_YET_VALID; -INFINITY: none). */
-static token_error check_window(double exp, double nbf, time_t now)
+ * now (else EXPIRED), nbf <= now (else NOT_YET_VALID), iat <= now (else
+ * NOT_YET_ISSUED, as PyJWT); -INFINITY for nbf or iat: none. */
+static token_error check_window(double exp, double nbf, double iat, time_t now)
 {
     if (!(exp > (double)now))
         return TOKEN_EXPIRED;
     if (nbf > (double)now)
         return TOKEN_NOT_YET_VALID;
+    if (iat > (double)now)
+        return TOKEN_NOT_YET_ISSUED;
     return TOKEN_OK;
 }
 
@@ -173,12 +176,13 @@ static token_error copy_sub(const char *subject, char *sub, size_t sub_cap)
 /*
  * Check the payload claims of a token whose header and signature already
  * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
- * optional), type ("access"), sub (non-empty string shorter than sub_cap,
- * copied into sub). Once exp and nbf are known to be finite numbers they are
- * also in *exp_out and *nbf_out (-INFINITY when there is no nbf).
+ * <= now, optional), type ("access"), sub (non-empty string shorter than
+ * sub_cap, copied into sub). Once exp, nbf and iat are known to be finite
+ * numbers they are also in *exp_out, *nbf_out and *iat_out (-INFINITY when
+ * there is no nbf or iat).
  */
 static token_error token_check_claims(const cJSON *claims, time_t now, char *sub, size_t sub_cap,
-                                      double *exp_out, double *nbf_out)
+                                      double *exp_out, double *nbf_out, double *iat_out)
 {
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
     const cJSON *nbf = cJSON_GetObjectItemCaseSensitive(claims, "nbf");
@@ -196,7 +200,8 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
         return TOKEN_MALFORMED;
     *exp_out = exp->valuedouble;
     *nbf_out = nbf ? nbf->valuedouble : -INFINITY;
-    token_error e = check_window(*exp_out, *nbf_out, now);
+    *iat_out = iat ? iat->valuedouble : -INFINITY;
+    token_error e = check_window(*exp_out, *nbf_out, *iat_out, now);
     if (e != TOKEN_OK)
         return e;
     if (!cJSON_IsString(type) || type->valuestring == NULL ||
@@ -225,7 +230,7 @@ typedef struct mac_cache {
     unsigned char key[512];
     size_t memo_len; /* 0: nothing remembered */
     char memo[TOKEN_MEMO_MAX];
-    double memo_exp, memo_nbf; /* memo_nbf -INFINITY: the token has none */
+    double memo_exp, memo_nbf, memo_iat; /* -INFINITY: the token has no nbf, iat */
     char memo_sub[TOKEN_SUB_MAX + 1];
 } mac_cache;
 
@@ -305,7 +310,7 @@ static int hs256(mac_cache *c, const unsigned char *key, size_t keylen, const un
  * type and sub passed when it was remembered). */
 static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t sub_cap)
 {
-    token_error e = check_window(c->memo_exp, c->memo_nbf, now);
+    token_error e = check_window(c->memo_exp, c->memo_nbf, c->memo_iat, now);
     return e != TOKEN_OK ? e : copy_sub(c->memo_sub, sub, sub_cap);
 }
 
@@ -318,7 +323,8 @@ static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t 
  * for a NULL key or one shorter than TOKEN_KEY_MIN; MALFORMED if its last
  * character carries stray bits); a payload that is a JSON object with a numeric
  * exp (else MALFORMED) > now (else EXPIRED), nbf if present <= now (else
- * NOT_YET_VALID), type "access" (else WRONG_TYPE) and a non-empty string sub
+ * NOT_YET_VALID), iat if present <= now (else NOT_YET_ISSUED), type "access"
+ * (else WRONG_TYPE) and a non-empty string sub
  * that fits sub[sub_cap] with its NUL (else MALFORMED). On TOKEN_OK the subject
  * is in `sub`; on any error `sub` (when sub_cap > 0) holds an empty string.
  */
@@ -400,14 +406,15 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
     claims = b64url_json(dot1 + 1, plen);
     if (!cJSON_IsObject(claims))
         goto out;
-    double exp = 0, nbf = 0;
-    e = token_check_claims(claims, now, sub, sub_cap, &exp, &nbf);
+    double exp = 0, nbf = 0, iat = 0;
+    e = token_check_claims(claims, now, sub, sub_cap, &exp, &nbf, &iat);
     if (e == TOKEN_OK && c && len <= sizeof c->memo &&
         copy_sub(sub, c->memo_sub, sizeof c->memo_sub) == TOKEN_OK) {
         memcpy(c->memo, token, len);
         c->memo_len = len;
         c->memo_exp = exp;
         c->memo_nbf = nbf;
+        c->memo_iat = iat;
     }
 out:
     OPENSSL_cleanse(mac, sizeof mac);
@@ -433,6 +440,8 @@ const char *token_error_message(token_error e)
         return "Token has expired";
     case TOKEN_NOT_YET_VALID:
         return "The token is not yet valid (nbf)";
+    case TOKEN_NOT_YET_ISSUED:
+        return "The token is not yet valid (iat)";
     case TOKEN_WRONG_TYPE:
         return "Only non-refresh tokens are allowed";
     }

@@ -17,12 +17,13 @@
 
 typedef enum token_error {
     TOKEN_OK = 0,
-    TOKEN_MALFORMED,     /* not three base64url parts, bad JSON, missing claims */
-    TOKEN_BAD_ALG,       /* header alg is not exactly HS256 */
-    TOKEN_BAD_SIGNATURE, /* HMAC does not match */
-    TOKEN_EXPIRED,       /* exp <= now */
-    TOKEN_NOT_YET_VALID, /* nbf > now */
-    TOKEN_WRONG_TYPE     /* type is not "access" */
+    TOKEN_MALFORMED,      /* not three base64url parts, bad JSON, missing claims */
+    TOKEN_BAD_ALG,        /* header alg is not exactly HS256 */
+    TOKEN_BAD_SIGNATURE,  /* HMAC does not match */
+    TOKEN_EXPIRED,        /* exp <= now */
+    TOKEN_NOT_YET_VALID,  /* nbf > now */
+    TOKEN_NOT_YET_ISSUED, /* iat > now: made by a clock ahead of ours, or forged */
+    TOKEN_WRONG_TYPE      /* type is not "access" */
 } token_error;
 
 /*

@@ -21,6 +21,10 @@
 #include "crypto/random.h"
 #include "crypto/token.h"
 #include "db/url.h"
+#include "server/secrets.h"
+#include "server/validate.h"
+#include "totp/base32.h"
+#include "totp/otpauth.h"
 #include "common/hexdigit.h"
 
 /* ======================================================================
@@ -122,6 +126,23 @@ static status parse_totp_issuer(config *c, const char *v, config_getter get, cha
         return st;
     if (strchr(c->totp_issuer, ':')) {
         snprintf(why, why_cap, "TOTP_ISSUER must not contain ':'");
+        return ST_INVALID;
+    }
+    /* The longest URI enrollment may write, checked now rather than at the
+     * first enrollment: the longest username, every character of it
+     * percent-encoded, and the longest secret a row may hold. */
+    char account[VALIDATE_USERNAME_MAX + 1], secret[B32_ENCODED_LEN(SECRETS_KEY_MAX) + 1];
+    char uri[OTPAUTH_URI_MAX];
+    memset(account, '@', VALIDATE_USERNAME_MAX);
+    account[VALIDATE_USERNAME_MAX] = '\0';
+    memset(secret, 'A', sizeof secret - 1);
+    secret[sizeof secret - 1] = '\0';
+    if (otpauth_uri(c->totp_issuer, account, secret, uri, sizeof uri) < 0) {
+        snprintf(why, why_cap,
+                 "TOTP_ISSUER is too long: the otpauth URI of a %d-character username must fit "
+                 "in %d bytes, with the issuer written twice and each byte outside "
+                 "A-Z a-z 0-9 - . _ ~ taking three",
+                 VALIDATE_USERNAME_MAX, OTPAUTH_URI_MAX);
         return ST_INVALID;
     }
     return ST_OK;

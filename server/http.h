@@ -86,7 +86,7 @@ typedef cJSON *(*http_body_check)(const cJSON *body, void *out);
  * HTTP_BODY_MAX bytes, strict JSON: jsonio.h) and check it with `check`.
  * False when the answer (415, 413, 400 invalid_json or 400
  * validation_failed) has been sent. *body is NULL or the parsed tree, into
- * which *out may point: the caller frees it with cJSON_Delete either way.
+ * which *out may point: the caller frees it with jsonio_free either way.
  */
 bool http_read_body(request *r, http_body_check check, void *out, cJSON **body);
 

@@ -3,6 +3,8 @@
  */
 #include "server/jsonio.h"
 
+#include <openssl/crypto.h>
+
 #include "common/utf8.h"
 
 #include <math.h>
@@ -118,6 +120,10 @@ static bool is_hex(char ch)
 }
 
 #define JSON_DEPTH_MAX 32 /* our bodies are 1 deep; cJSON recurses per level */
+/* Members of one object or array: our bodies have at most four. The bound
+ * keeps the duplicate-key check (quadratic in one object's keys) linear in
+ * the body's size, and the error answers short. */
+#define JSON_MEMBERS_MAX 64
 
 static bool is_digit(char ch)
 {
@@ -167,13 +173,16 @@ static size_t number_len(const char *s, size_t n)
  *   "\uZZZZ" as U+0000 and ends the string there), or \u0000 itself;
  * - a number outside RFC 8259's grammar ("01", "1.", "-");
  * - nesting deeper than JSON_DEPTH_MAX (cJSON recurses once per level: deep
- *   input overflows a worker thread's stack long before its own limit).
- * True when the text is clean; *why says what is wrong otherwise.
+ *   input overflows a worker thread's stack long before its own limit);
+ * - more than JSON_MEMBERS_MAX members in one object or array.
+ * True when the text is clean; *why says what is wrong otherwise. One pass,
+ * linear in n.
  */
 static bool json_lint(const char *s, size_t n, const char **why)
 {
     bool in_string = false;
     int depth = 0;
+    unsigned commas[JSON_DEPTH_MAX + 1] = {0}; /* in the open container of each depth */
     *why = "the body is not valid JSON";
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
@@ -189,8 +198,12 @@ static bool json_lint(const char *s, size_t n, const char **why)
                     *why = "the body is nested too deeply";
                     return false;
                 }
+                commas[depth] = 0;
             } else if (ch == ']' || ch == '}') {
                 depth--;
+            } else if (ch == ',' && depth > 0 && ++commas[depth] >= JSON_MEMBERS_MAX) {
+                *why = "the body has more than 64 members in one object or array";
+                return false;
             } else if (ch == '-' || is_digit((char)ch)) {
                 size_t len = number_len(s + i, n - i);
                 if (len == 0)
@@ -229,7 +242,8 @@ static bool json_lint(const char *s, size_t n, const char **why)
     return true;
 }
 
-/* A key repeated in any object of the tree (cJSON keeps both silently). */
+/* A key repeated in any object of the tree (cJSON keeps both silently).
+ * Quadratic in one object's keys, which json_lint bounds. */
 static bool has_duplicate_keys(const cJSON *node)
 {
     for (const cJSON *a = node->child; a; a = a->next) {
@@ -261,23 +275,43 @@ status jsonio_parse_object(const char *body, size_t len, cJSON **out, const char
     /* Only white space may follow the value. */
     for (const char *p = end; p && p < body + len; p++) {
         if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
-            cJSON_Delete(root);
+            jsonio_free(root);
             *why = "the body is not valid JSON";
             return ST_INVALID;
         }
     }
     if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
+        jsonio_free(root);
         *why = "the body must be a JSON object";
         return ST_INVALID;
     }
     if (has_duplicate_keys(root)) {
-        cJSON_Delete(root);
+        jsonio_free(root);
         *why = "the body repeats a key";
         return ST_INVALID;
     }
     *out = root;
     return ST_OK;
+}
+
+/* Wipe every key and string value below and at `node`. */
+static void wipe_strings(cJSON *node)
+{
+    for (; node; node = node->next) {
+        if (node->string)
+            OPENSSL_cleanse(node->string, strlen(node->string));
+        if (node->valuestring)
+            OPENSSL_cleanse(node->valuestring, strlen(node->valuestring));
+        wipe_strings(node->child); /* at most JSON_DEPTH_MAX deep (json_lint) */
+    }
+}
+
+void jsonio_free(cJSON *root)
+{
+    if (!root)
+        return;
+    wipe_strings(root->child);
+    cJSON_Delete(root);
 }
 
 bool jsonio_price(const cJSON *item, char out[16])

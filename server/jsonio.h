@@ -23,9 +23,13 @@ void jsonio_strn(strbuf *b, const char *s, size_t n);
  * Parse a request body into a JSON object. ST_INVALID with a short reason in
  * *why (a static string) when the body is not UTF-8, holds a NUL (raw or
  * \u0000), is not JSON, is not an object, or repeats a key. The caller frees
- * *out with cJSON_Delete.
+ * *out with jsonio_free.
  */
 status jsonio_parse_object(const char *body, size_t len, cJSON **out, const char **why);
+
+/* Free a tree from jsonio_parse_object (NULL: nothing) with its keys and
+ * strings wiped first: bodies carry passwords and codes. */
+void jsonio_free(cJSON *root);
 
 /*
  * A price per SPEC 6: a finite JSON number 0..99999999.99 with at most two

@@ -4,6 +4,7 @@
  * routing applies.
  */
 #include <civetweb.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -62,6 +63,7 @@ static bool read_json(request *r, cJSON **out)
             break;
         len += (size_t)n;
         if (len > HTTP_BODY_MAX) {
+            OPENSSL_cleanse(buf, len);
             free(buf);
             r->close = true; /* the rest of the body stays unread */
             http_send_error(r, 413, "payload_too_large", "The body is larger than 64 KiB");
@@ -70,6 +72,7 @@ static bool read_json(request *r, cJSON **out)
     }
     const char *why = NULL;
     status st = jsonio_parse_object(buf, len, out, &why);
+    OPENSSL_cleanse(buf, len); /* passwords and codes */
     free(buf);
     if (st != ST_OK) {
         http_send_error(r, 400, "invalid_json", why);

@@ -82,15 +82,15 @@ void route_signup(request *r)
 out:
     OPENSSL_cleanse(secret, sizeof secret);
     OPENSSL_cleanse(stored, sizeof stored);
-    cJSON_Delete(body);
+    jsonio_free(body);
 }
 
 /* ---- POST /login ---- */
 
 static void send_enrollment(request *r, const user *u)
 {
-    uint8_t key[64];
-    char uri[512];
+    uint8_t key[SECRETS_KEY_MAX];
+    char uri[OTPAUTH_URI_MAX];
     unsigned char *png = NULL;
     size_t png_len = 0;
     char *b64 = NULL;
@@ -226,7 +226,7 @@ out:
     hashgate_leave(&place);
     OPENSSL_cleanse(&u, sizeof u);
     OPENSSL_cleanse(new_hash, sizeof new_hash);
-    cJSON_Delete(body);
+    jsonio_free(body);
 }
 
 /* ---- POST /verify-2fa ---- */
@@ -258,7 +258,7 @@ void route_verify_2fa(request *r)
     cJSON *body = NULL;
     code_request c;
     user u;
-    uint8_t key[64];
+    uint8_t key[SECRETS_KEY_MAX];
     memset(&u, 0, sizeof u);
 
     if (!http_read_body(r, validate_code_request, &c, &body))
@@ -308,5 +308,5 @@ void route_verify_2fa(request *r)
 out:
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(&u, sizeof u);
-    cJSON_Delete(body);
+    jsonio_free(body);
 }

@@ -87,7 +87,7 @@ void route_products_create(request *r)
     if (http_read_body(r, validate_product, &in, &body)) {
         send_result(r, products_create(&in.f, r->user, &p), 201, &p);
     }
-    cJSON_Delete(body);
+    jsonio_free(body);
 }
 
 void route_products_get(request *r)
@@ -109,7 +109,7 @@ void route_products_update(request *r)
         uint64_t if_version = validate_if_match(http_header(r, "If-Match"));
         send_result(r, products_update(id, &in.f, if_version, r->user, &p), 200, &p);
     }
-    cJSON_Delete(body);
+    jsonio_free(body);
 }
 
 void route_products_delete(request *r)

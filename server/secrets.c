@@ -48,7 +48,7 @@ void secrets_seal_legacy(const config *cfg, const user *u)
 {
     if (!cfg->has_totp_key || secret_is_sealed(u->totp_secret))
         return;
-    uint8_t key[64];
+    uint8_t key[SECRETS_KEY_MAX];
     char sealed[SECRET_SEALED_MAX + 1];
     int len = b32_decode(u->totp_secret, strlen(u->totp_secret), key, sizeof key);
     if (len > 0 &&

@@ -14,6 +14,10 @@
 #include "db/users.h"
 #include "server/config.h"
 
+/* The longest raw TOTP secret a row may hold (160 bits are written; rows
+ * from elsewhere may carry longer ones). */
+#define SECRETS_KEY_MAX 64
+
 /*
  * The raw secret of `u` into key[cap]: sealed with TOTP_SECRET_KEY (bound to
  * the username), or base32 from before the key was set. Returns its length,

@@ -25,15 +25,18 @@ static void field_error(cJSON **fields, const char *field, const char *why)
         cJSON_AddStringToObject(*fields, field, why);
 }
 
-/* Every key of `body` is one of `allowed` (NULL-terminated); others are errors. */
+/* Every key of `body` is one of `allowed` (NULL-terminated); the first
+ * other one is an error, and enough of one: the answer names it alone. */
 static void check_unknown(const cJSON *body, const char *const *allowed, cJSON **fields)
 {
     for (const cJSON *it = body->child; it; it = it->next) {
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++)
             known = strcmp(*a, it->string) == 0;
-        if (!known)
+        if (!known) {
             field_error(fields, it->string, "unknown field");
+            return;
+        }
     }
 }
 
@@ -228,8 +231,6 @@ uint64_t validate_if_match(const char *h)
         h++;
     if (strcmp(h, "*") == 0)
         return 0;
-    if (strncmp(h, "W/", 2) == 0)
-        h += 2;
     size_t n = strlen(h);
     while (n > 0 && h[n - 1] == ' ')
         n--;

@@ -64,8 +64,9 @@ typedef struct page {
 } page;
 bool validate_page(const char *query, page *out);
 
-/* If-Match: NULL -> 0 (no condition), "*" -> 0, "<n>" or W/"<n>" -> n;
- * anything else UINT64_MAX, a version that never matches. */
+/* If-Match: NULL -> 0 (no condition), "*" -> 0, "<n>" -> n; anything else
+ * UINT64_MAX, a version that never matches: W/"<n>" among them, since
+ * If-Match compares strongly and a weak tag never matches (RFC 9110 13.1.1). */
 uint64_t validate_if_match(const char *header);
 
 /* "Bearer <token>" with exactly one space and a non-empty token without

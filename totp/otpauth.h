@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+/* The room enrollment gives a URI: its QR code stays one that phones scan
+ * easily. TOTP_ISSUER is checked against it at start (server/config.c). */
+#define OTPAUTH_URI_MAX 512
+
 /*
  * Write otpauth://totp/<issuer>:<account>?secret=<secret_b32>&issuer=<issuer>
  * into `out` (capacity `cap`), issuer and account percent-encoded (RFC 3986

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "server/config.h"
+#include "totp/otpauth.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -543,6 +544,41 @@ static void test_issuer(void **state)
     memset(longname, 'i', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
     check_invalid("TOTP_ISSUER", longname);
+
+    /* Fits the variable but not an otpauth URI of the longest username:
+     * 40 CJK characters are 120 bytes, 360 once percent-encoded, twice in
+     * the URI. Refused at start, not with a 500 at every enrollment. */
+    char cjk[3 * 40 + 1];
+    for (int k = 0; k < 40; k++)
+        memcpy(cjk + 3 * k, "\xe6\xbc\xa2", 3); /* U+6F22 */
+    cjk[3 * 40] = '\0';
+    check_invalid("TOTP_ISSUER", cjk);
+    env[1].value = cjk;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_INVALID);
+    assert_non_null(strstr(why, "otpauth URI"));
+    config_wipe(&c);
+    /* the longest that fits is taken, and its URI fits the enrollment's
+     * buffer with the longest username */
+    char ascii[128];
+    size_t n = 0;
+    for (; n < sizeof ascii - 1; n++) {
+        ascii[n] = 'a';
+        ascii[n + 1] = '\0';
+        env[1].value = ascii;
+        status st = load(&c, env, why, sizeof why);
+        config_wipe(&c);
+        if (st != ST_OK)
+            break;
+    }
+    assert_true(n > 20 && n < 127); /* unreserved bytes: about (512 - 32 - 192 - 104) / 2 */
+    ascii[n] = '\0';
+    env[1].value = ascii;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    char account[65], uri[OTPAUTH_URI_MAX];
+    memset(account, '@', 64);
+    account[64] = '\0';
+    assert_true(otpauth_uri(c.totp_issuer, account, "JBSWY3DPEHPK3PXP", uri, sizeof uri) > 0);
+    config_wipe(&c);
 }
 
 static void test_host_too_long(void **state)

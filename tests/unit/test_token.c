@@ -653,6 +653,31 @@ static void test_nbf_in_future(void **state)
                      TOKEN_MALFORMED);
 }
 
+static void test_iat_in_future(void **state)
+{
+    char payload[512];
+
+    (void)state;
+    /* iat ahead of now, nbf not: refused as PyJWT does, with its words */
+    snprintf(payload, sizeof payload,
+             "{\"sub\":\"Hager666\",\"type\":\"access\",\"iat\":%ld,\"nbf\":%ld,"
+             "\"exp\":%ld}",
+             NOW + 60, NOW - 60, NOW + TTL);
+    assert_int_equal(check_payload(payload), TOKEN_NOT_YET_ISSUED);
+    assert_string_equal(token_error_message(TOKEN_NOT_YET_ISSUED),
+                        "The token is not yet valid (iat)");
+    /* the same token is good from its iat on, remembered or not */
+    char *t = hs256(payload);
+    assert_int_equal(check_at(t, NOW + 60), TOKEN_OK);
+    assert_int_equal(check_at(t, NOW + 60), TOKEN_OK); /* the memo */
+    assert_int_equal(check_at(t, NOW + 59), TOKEN_NOT_YET_ISSUED);
+    free(t);
+    /* without iat, nothing to check */
+    snprintf(payload, sizeof payload, "{\"sub\":\"Hager666\",\"type\":\"access\",\"exp\":%ld}",
+             NOW + TTL);
+    assert_int_equal(check_payload(payload), TOKEN_OK);
+}
+
 /* ---- SPEC §5: type ---- */
 
 static void test_type_refresh(void **state)
@@ -1049,6 +1074,7 @@ int main(void)
         cmocka_unit_test(test_exp_equals_now),
         cmocka_unit_test(test_exp_missing_or_not_number),
         cmocka_unit_test(test_nbf_in_future),
+        cmocka_unit_test(test_iat_in_future),
         cmocka_unit_test(test_type_refresh),
         cmocka_unit_test(test_wrong_part_count),
         cmocka_unit_test(test_empty_parts),
