@@ -11,10 +11,10 @@
 #      server reconnect by itself).
 #
 # Tools: the exact versions of package-lock.json, installed by `npm ci`
-# (tests/e2e/lib_node.sh). Environment: IT_SERVER_BIN, IT_MYSQL_SOCKET,
+# (tests/e2e/lib.sh). Environment: IT_SERVER_BIN, IT_MYSQL_SOCKET,
 # IT_MYSQL_PORT (MariaDB on 127.0.0.1, user app/app).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib_node.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init openapi
 [[ -n "${IT_MYSQL_PORT:-}" ]] || fail "IT_MYSQL_PORT is not set (TCP port of the test MariaDB)"
 cd "$E2E_ROOT"
