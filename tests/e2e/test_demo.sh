@@ -9,7 +9,7 @@
 #      finishes.
 # Environment: IT_SERVER_BIN, IT_MYSQL_SOCKET.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib_node.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init demo
 for tool in qrencode oathtool zbarimg; do
   command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps.sh test installs it)"

@@ -12,8 +12,8 @@ set -euo pipefail
 PY=/usr/bin/python3
 JWT_KEY="e2e-test-key:0123456789abcdefghijklmnop"   # 40 bytes
 
-fail() { echo "e2e: FAIL: $*" >&2; exit 1; }
-step() { echo "e2e: $*"; }
+E2E_NAME=e2e   # fail, step, sqlroot, json, check: tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ -n "${IT_SERVER_BIN:-}" ]] || fail "IT_SERVER_BIN is not set (path of the built integrity-server)"
 [[ -n "${IT_MYSQL_SOCKET:-}" ]] || fail "IT_MYSQL_SOCKET is not set (socket of the test MariaDB)"
@@ -26,8 +26,6 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/e2e-flow.XXXXXX")"
 DB="e2e_flow_$$_$RANDOM"
 SERVER_PID=
 DB_MADE=0
-
-sqlroot() { mariadb --no-defaults --socket="$IT_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
 
 cleanup() {
   local rc=$?
@@ -47,21 +45,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# json FILE EXPR: print EXPR evaluated on the JSON in FILE (as d; floats as Decimal)
-json() {
-  "$PY" - "$1" "$2" <<'EOF'
-import decimal, json, sys
-with open(sys.argv[1], encoding="utf-8") as f:
-    d = json.load(f, parse_float=decimal.Decimal)
-print(eval(sys.argv[2], {"d": d, "D": decimal.Decimal}))
-EOF
-}
-# check FILE EXPR: EXPR must be true on the JSON in FILE
-check() {
-  local got
-  got="$(json "$1" "bool($2)")" || fail "cannot evaluate '$2' on $(head -c 300 "$1")"
-  [[ "$got" == True ]] || fail "expected $2, body: $(head -c 300 "$1")"
-}
 # call METHOD PATH [curl args...]: body in $TMP/body, headers in $TMP/headers,
 # status in $STATUS, content type in $CTYPE
 call() {
@@ -85,7 +68,7 @@ header() { grep -i "^$1:" "$TMP/headers" | head -n 1 | cut -d: -f2- | tr -d '\r'
 # --- database and server -----------------------------------------------------
 sqlroot "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 DB_MADE=1
-PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="$(e2e_free_port)"
 BASE="http://127.0.0.1:$PORT"
 
 step "starting $IT_SERVER_BIN on port $PORT (database $DB)"

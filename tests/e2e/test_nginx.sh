@@ -18,8 +18,8 @@ PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
 JWT_KEY="e2e-nginx-key:0123456789abcdefghijklmn"   # 40 bytes, shared by A and B
 
-fail() { echo "e2e-nginx: FAIL: $*" >&2; exit 1; }
-step() { echo "e2e-nginx: $*"; }
+E2E_NAME=e2e-nginx   # fail, step, sqlroot, json, check: tests/e2e/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ -n "${IT_SERVER_BIN:-}" ]] || fail "IT_SERVER_BIN is not set (path of the built integrity-server)"
 [[ -n "${IT_MYSQL_SOCKET:-}" ]] || fail "IT_MYSQL_SOCKET is not set (socket of the test MariaDB)"
@@ -33,8 +33,6 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/e2e-nginx.XXXXXX")"
 DB="e2e_nginx_$$_$RANDOM"
 PID_A= PID_B= PID_NGINX=
 DB_MADE=0
-
-sqlroot() { mariadb --no-defaults --socket="$IT_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
 
 # stop_pid PID SIGNAL: signal one process we started, wait up to 15 s, then KILL
 stop_pid() {
@@ -67,23 +65,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-# json FILE EXPR: print EXPR evaluated on the JSON in FILE (as d; floats as Decimal)
-json() {
-  "$PY" - "$1" "$2" <<'EOF'
-import decimal, json, sys
-with open(sys.argv[1], encoding="utf-8") as f:
-    d = json.load(f, parse_float=decimal.Decimal)
-print(eval(sys.argv[2], {"d": d, "D": decimal.Decimal}))
-EOF
-}
-check() {
-  local got
-  got="$(json "$1" "bool($2)")" || fail "cannot evaluate '$2' on $(head -c 300 "$1")"
-  [[ "$got" == True ]] || fail "expected $2, body: $(head -c 300 "$1")"
-}
 # call BASE METHOD PATH [curl args...]: body in $TMP/body, headers in
 # $TMP/headers, status in $STATUS, content type in $CTYPE, X-Upstream in $UP.
 # One connection per call (no keep-alive between calls).
@@ -132,9 +113,9 @@ wait_log() {
 # --- database, two servers, nginx ---------------------------------------------
 sqlroot "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 DB_MADE=1
-PORT_A="$(free_port)"
-PORT_B="$(free_port)"
-while [[ "$PORT_B" == "$PORT_A" ]]; do PORT_B="$(free_port)"; done
+PORT_A="$(e2e_free_port)"
+PORT_B="$(e2e_free_port)"
+while [[ "$PORT_B" == "$PORT_A" ]]; do PORT_B="$(e2e_free_port)"; done
 ADDR_A="127.0.0.1:$PORT_A"
 ADDR_B="127.0.0.1:$PORT_B"
 A="http://$ADDR_A"
@@ -164,7 +145,7 @@ wait_ready "$PID_A" "$A/readyz" "instance A"
 start_server "$PORT_B" "$TMP/server-b.log"; PID_B=$LAST_PID
 wait_ready "$PID_B" "$B/readyz" "instance B"
 
-NGINX_PORT="$(free_port)"
+NGINX_PORT="$(e2e_free_port)"
 N="http://127.0.0.1:$NGINX_PORT"
 USER_LINE=
 if [[ "$(id -u)" == 0 ]]; then USER_LINE="user $(id -un) $(id -gn);"; fi

@@ -7,9 +7,9 @@
 # committed collection is what postman/build-collection.mjs makes.
 #
 # newman is the exact version of package-lock.json, installed by `npm ci`
-# (tests/e2e/lib_node.sh). Environment: IT_SERVER_BIN, IT_MYSQL_SOCKET.
+# (tests/e2e/lib.sh). Environment: IT_SERVER_BIN, IT_MYSQL_SOCKET.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib_node.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 e2e_init postman
 cd "$E2E_ROOT"
 

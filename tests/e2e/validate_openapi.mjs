@@ -13,7 +13,7 @@
 //   BASE_URL    the server, e.g. http://127.0.0.1:5000 (required)
 //   OPENAPI     the document (default docs/openapi.yaml)
 //   JWT_SECRET  the server's JWT_SECRET_KEY: makes expired / HS512 / refresh tokens
-//   PROXY_PID   pid of tests/e2e/tcp_proxy.mjs between the server and MariaDB:
+//   PROXY_PID   pid of tests/lib/faultproxy.py between the server and MariaDB:
 //               cut (SIGUSR1) and restored (SIGUSR2) for the 503 answers
 // Without JWT_SECRET or PROXY_PID the answers that need them are not required.
 import { createHmac, randomUUID } from 'node:crypto';
@@ -362,7 +362,7 @@ await call('GET', `/products/${id}/history`, { token, status: 200 });
 
 // the database goes away and comes back
 if (PROXY_PID) {
-    console.log('---- cutting the database connection (tcp_proxy SIGUSR1)');
+    console.log('---- cutting the database connection (faultproxy SIGUSR1)');
     process.kill(PROXY_PID, 'SIGUSR1');
     if (!(await waitReady(503, 10))) failures.push('GET /readyz did not answer 503 within 10 s of cutting the database');
     await call('GET', '/readyz', { status: 503 });
@@ -378,7 +378,7 @@ if (PROXY_PID) {
     await call('PATCH', other, { token, json: { quantity: 1 }, status: 503 });
     await call('DELETE', other, { token, status: 503 });
     await call('GET', `${other}/history`, { token, status: 503 });
-    console.log('---- restoring the database connection (tcp_proxy SIGUSR2)');
+    console.log('---- restoring the database connection (faultproxy SIGUSR2)');
     process.kill(PROXY_PID, 'SIGUSR2');
     if (!(await waitReady(200, 15))) failures.push('GET /readyz did not answer 200 within 15 s of restoring the database');
     await call('GET', other, { token, status: 200 });   // the server reconnected by itself

@@ -23,7 +23,6 @@ import itertools
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -32,7 +31,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import unittest
 import urllib.parse
@@ -614,97 +612,14 @@ class ServerTestCase(unittest.TestCase):
 
 
 # --------------------------------------------------------------------------
-# A TCP proxy in front of MariaDB that can be cut, to simulate an outage
+# The TCP proxy in front of MariaDB that tests cut or blackhole to simulate an
+# outage lives in tests/lib/faultproxy.py (the e2e scripts run it too).
 # --------------------------------------------------------------------------
 
-class FlakyProxy:
-    """127.0.0.1:<port> -> 127.0.0.1:<target>. While down, existing
-    connections are cut and new ones are accepted and closed at once."""
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import faultproxy  # noqa: E402
 
-    def __init__(self, target_port):
-        self.target = int(target_port)
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(64)
-        self.lsock.settimeout(0.2)
-        self.port = self.lsock.getsockname()[1]
-        self.is_up = True
-        self.closed = False
-        self.lock = threading.Lock()
-        self.pairs = []
-        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self.thread.start()
-
-    def _accept_loop(self):
-        while not self.closed:
-            try:
-                client, _ = self.lsock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if not self.is_up:
-                _hard_close(client)
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-            except OSError:
-                _hard_close(client)
-                continue
-            with self.lock:
-                self.pairs.append((client, upstream))
-            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
-
-    def _pump(self, a, b):
-        socks = [a, b]
-        try:
-            while not self.closed and self.is_up:
-                readable, _, _ = select.select(socks, [], [], 0.2)
-                for s in readable:
-                    data = s.recv(65536)
-                    if not data:
-                        return
-                    (b if s is a else a).sendall(data)
-        except (OSError, ValueError):
-            pass
-        finally:
-            _hard_close(a)
-            _hard_close(b)
-            with self.lock:
-                if (a, b) in self.pairs:
-                    self.pairs.remove((a, b))
-
-    def down(self):
-        self.is_up = False
-        with self.lock:
-            pairs = list(self.pairs)
-        for a, b in pairs:
-            _hard_close(a)
-            _hard_close(b)
-
-    def up(self):
-        self.is_up = True
-
-    def close(self):
-        self.closed = True
-        self.down()
-        try:
-            self.lsock.close()
-        except OSError:
-            pass
-        self.thread.join(timeout=5)
-
-
-def _hard_close(s):
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        s.close()
-    except OSError:
-        pass
+FaultProxy = faultproxy.FaultProxy
 
 
 def main():

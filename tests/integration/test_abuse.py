@@ -26,7 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (DEFAULT_PASSWORD, MYSQL_PORT, FlakyProxy, ServerTestCase, bearer,  # noqa: E402
+from harness import (DEFAULT_PASSWORD, MYSQL_PORT, FaultProxy, ServerTestCase, bearer,  # noqa: E402
                      new_username, sql_str)
 
 INVALID_CREDENTIALS = {"message": "Invalid username or password", "error": "invalid_credentials"}
@@ -363,7 +363,7 @@ class BcryptQueueFullTests(ServerTestCase):
     def test_a_login_without_a_place_touches_no_database(self):
         if not MYSQL_PORT:
             self.fail("IT_MYSQL_PORT is not set (the TCP port of the test MariaDB)")
-        proxy = FlakyProxy(MYSQL_PORT)
+        proxy = FaultProxy(MYSQL_PORT)
         self.addCleanup(proxy.close)
         url = f"mysql://app:app@127.0.0.1:{proxy.port}/{self.db.name}"
         # THREADS 4: 2 places; cost 15 keeps both logins in bcrypt for a second or more.
@@ -394,11 +394,11 @@ class BcryptQueueFullTests(ServerTestCase):
                 break
             time.sleep(0.02)
         self.assertEqual(value, "2", "the two logins did not reach their bcrypt")
-        proxy.down()
+        proxy.cut()
         r = self.login(username, password, srv=srv)
         self.assertError(r, 503, "server_busy")
         self.assertEqual(r.header("Retry-After"), "1")
-        proxy.up()
+        proxy.forward()
         for t in threads:
             t.join(timeout=60)
         self.assertFalse(any(t.is_alive() for t in threads), "login threads still running")

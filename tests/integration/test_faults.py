@@ -26,10 +26,8 @@ server.
 import http.client
 import json
 import os
-import select
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import ServerTestCase, bearer, free_port, new_username  # noqa: E402
+from harness import FaultProxy, ServerTestCase, bearer, free_port, new_username  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 MARIADB_SH = os.path.join(REPO, "scripts", "mariadb.sh")
@@ -96,104 +94,6 @@ class PrivateMariaDB:
             self.stop()
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-
-class BlackholeProxy:
-    """127.0.0.1:<port> -> 127.0.0.1:<target>. blackhole(): bytes stop moving
-    both ways and new connections are accepted but never answered (no FIN, no
-    RST), as when a network drops packets. heal(): the connections that lived
-    through it are closed (their peers have timed out) and traffic flows."""
-
-    def __init__(self, target_port):
-        self.target = int(target_port)
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(128)
-        self.lsock.settimeout(0.1)
-        self.port = self.lsock.getsockname()[1]
-        self.black = False
-        self.closed = False
-        self.lock = threading.Lock()
-        self.pairs = []
-        self.held = []
-        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
-        self.thread.start()
-
-    def _accept_loop(self):
-        while not self.closed:
-            try:
-                client, _ = self.lsock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if self.black:
-                with self.lock:
-                    self.held.append(client)
-                continue
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=5)
-            except OSError:
-                _close(client)
-                continue
-            pair = (client, upstream)
-            with self.lock:
-                self.pairs.append(pair)
-            threading.Thread(target=self._pump, args=pair, daemon=True).start()
-
-    def _pump(self, a, b):
-        try:
-            while not self.closed:
-                if self.black:
-                    time.sleep(0.02)
-                    continue
-                readable, _, _ = select.select([a, b], [], [], 0.1)
-                if self.black:
-                    continue
-                for s in readable:
-                    data = s.recv(65536)
-                    if not data:
-                        return
-                    (b if s is a else a).sendall(data)
-        except (OSError, ValueError):
-            pass
-        finally:
-            _close(a)
-            _close(b)
-            with self.lock:
-                if (a, b) in self.pairs:
-                    self.pairs.remove((a, b))
-
-    def blackhole(self):
-        self.black = True
-
-    def heal(self):
-        with self.lock:
-            stale = list(self.pairs) + [(c, None) for c in self.held]
-            self.held = []
-        for a, b in stale:
-            _close(a)
-            if b is not None:
-                _close(b)
-        self.black = False
-
-    def close(self):
-        self.closed = True
-        self.heal()
-        _close(self.lsock)
-        self.thread.join(timeout=5)
-
-
-def _close(s):
-    try:
-        s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    try:
-        s.close()
-    except OSError:
-        pass
 
 
 class Load:
@@ -434,7 +334,7 @@ class MariaDBFaultTests(ServerTestCase):
         self.assertEqual(srv.stop(), 0)
 
     def test_network_blackhole_is_bounded_by_the_timeouts(self):
-        proxy = BlackholeProxy(self.mdb.port)
+        proxy = FaultProxy(self.mdb.port)
         self.addCleanup(proxy.close)
         db_name, srv = self.private_server(port=proxy.port)
         u = self.enrolled_user(srv=srv)
@@ -454,7 +354,7 @@ class MariaDBFaultTests(ServerTestCase):
             proxy.blackhole()
             time.sleep(BLACKHOLE)       # longer than `bound`: only timeouts end the waits
             t_heal = time.monotonic()
-            proxy.heal()
+            proxy.forward()   # closes the connections that lived through it
             while time.monotonic() < min(deadline, t_heal + RECOVERY + 3.0):
                 time.sleep(0.1)
         finally:

@@ -13,7 +13,7 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from harness import (JWT_KEY, MYSQL_PORT, FlakyProxy, Server, ServerTestCase,  # noqa: E402
+from harness import (JWT_KEY, MYSQL_PORT, FaultProxy, Server, ServerTestCase,  # noqa: E402
                      bearer, current_step, hotp, new_username, run_binary)
 
 ALL_VARIABLES = ("DATABASE_URL", "JWT_SECRET_KEY", "APP_ENV", "HOST", "PORT", "THREADS",
@@ -338,7 +338,7 @@ class DatabaseOutageTests(ServerTestCase):
     def setUp(self):
         if not MYSQL_PORT:
             self.fail("IT_MYSQL_PORT is not set (the TCP port of the test MariaDB)")
-        self.proxy = FlakyProxy(MYSQL_PORT)
+        self.proxy = FaultProxy(MYSQL_PORT)
         self.addCleanup(self.proxy.close)
         self.url = f"mysql://app:app@127.0.0.1:{self.proxy.port}/{self.db.name}"
 
@@ -352,7 +352,7 @@ class DatabaseOutageTests(ServerTestCase):
         srv = self.spawn_server(database_url=self.url)
         u = self.enrolled_user(srv=srv)
         other, other_pw = self.signup(srv=srv)
-        self.proxy.down()
+        self.proxy.cut()
         r = srv.request("GET", "/products", headers=u.auth)
         self.assertUnavailable(r)
         self.assertUnavailable(srv.request("POST", "/products", headers=u.auth, json_body={
@@ -368,7 +368,7 @@ class DatabaseOutageTests(ServerTestCase):
         self.assertEqual(self.assertJsonResponse(srv.request("GET", "/healthz"), 200),
                          {"status": "ok"})
 
-        self.proxy.up()
+        self.proxy.forward()
         self.assertTrue(wait_until(lambda: srv.request("GET", "/products",
                                                        headers=u.auth).status == 200, 30),
                         "the server did not reconnect within 30 s\n" + srv.tail())
@@ -381,7 +381,7 @@ class DatabaseOutageTests(ServerTestCase):
         srv.stop()
 
     def test_database_down_at_start_is_retried(self):
-        self.proxy.down()
+        self.proxy.cut()
         srv = self.spawn_server(database_url=self.url, wait_ready=False)
         time.sleep(1.5)
         self.assertTrue(srv.running(), "the server exited while the database was down\n"
@@ -391,7 +391,7 @@ class DatabaseOutageTests(ServerTestCase):
         r = srv.request("GET", "/readyz")
         self.assertEqual(r.status, 503, r)
         self.assertEqual(r.content_type, "application/json")
-        self.proxy.up()
+        self.proxy.forward()
         self.assertTrue(wait_until(lambda: srv.request("GET", "/readyz").status == 200, 30),
                         "not ready 30 s after the database came back\n" + srv.tail())
         self.enrolled_user(srv=srv)

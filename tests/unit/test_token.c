@@ -23,6 +23,7 @@
 #include <openssl/hmac.h>
 
 #include "crypto/token.h"
+#include "testutil.h"
 
 /* The 32-byte HS256 key PY_TOKEN was signed with. */
 static const char KEY[] = "0123456789abcdef0123456789abcdef";
@@ -170,24 +171,6 @@ static token_error check_payload(const char *payload)
 
     free(t);
     return e;
-}
-
-/* True when `s` is 8-4-4-4-12 lower-case hex, version nibble 4, variant 8/9/a/b. */
-static int is_uuid4(const char *s)
-{
-    size_t i;
-
-    if (strlen(s) != 36)
-        return 0;
-    for (i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-        } else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) {
-            return 0;
-        }
-    }
-    return s[14] == '4' && strchr("89ab", s[19]) != NULL;
 }
 
 /* ---- issuing ---- */

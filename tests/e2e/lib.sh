@@ -1,7 +1,13 @@
-# Sourced by e2e tests (those that use the npm tools newman, Redocly CLI and Ajv,
-# and test_demo.sh):
-# not a test itself (CTest runs tests/e2e/test_*.sh only).
+# Sourced by the e2e tests: the helpers they share, so no script keeps a copy.
+# Not a test itself (CTest runs tests/e2e/test_*.sh only).
 #
+#   fail MSG / step MSG           report as "$E2E_NAME: ..." (fail exits 1)
+#   sqlroot SQL                   root on the test MariaDB, through its socket
+#   json FILE EXPR                print EXPR evaluated on the JSON in FILE
+#   check FILE EXPR               fail unless EXPR is true on the JSON in FILE
+#   e2e_free_port                 a free TCP port on 127.0.0.1
+# and for the tests that use the npm tools (newman, Redocly CLI, Ajv) and
+# test_demo.sh:
 #   e2e_init NAME                 checks the environment, makes $TMP, sets the EXIT trap
 #   e2e_node_modules              `npm ci` when node_modules is missing or stale
 #   e2e_make_db                   a fresh database $DB on the test MariaDB
@@ -9,7 +15,9 @@
 #   e2e_stop_server               SIGTERM, waits, checks the exit status is 0
 #   e2e_bg CMD...                 starts a helper process that the EXIT trap stops
 #
-# Environment (from CTest): IT_SERVER_BIN, IT_MYSQL_SOCKET, IT_MYSQL_PORT.
+# A script that does not call e2e_init sets E2E_NAME itself (and keeps its
+# own cleanup). Environment (from CTest): IT_SERVER_BIN, IT_MYSQL_SOCKET,
+# IT_MYSQL_PORT.
 
 E2E_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 E2E_JWT_KEY="e2e-node-key:0123456789abcdefghijklmno"   # 40 bytes
@@ -19,6 +27,22 @@ fail() { echo "$E2E_NAME: FAIL: $*" >&2; exit 1; }
 step() { echo "$E2E_NAME: $*"; }
 
 sqlroot() { mariadb --no-defaults --socket="$IT_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
+
+# json FILE EXPR: print EXPR evaluated on the JSON in FILE (as d; floats as Decimal)
+json() {
+  "$E2E_PY" - "$1" "$2" <<'EOF'
+import decimal, json, sys
+with open(sys.argv[1], encoding="utf-8") as f:
+    d = json.load(f, parse_float=decimal.Decimal)
+print(eval(sys.argv[2], {"d": d, "D": decimal.Decimal}))
+EOF
+}
+# check FILE EXPR: EXPR must be true on the JSON in FILE
+check() {
+  local got
+  got="$(json "$1" "bool($2)")" || fail "cannot evaluate '$2' on $(head -c 300 "$1")"
+  [[ "$got" == True ]] || fail "expected $2, body: $(head -c 300 "$1")"
+}
 
 e2e_init() {
   E2E_NAME=$1
