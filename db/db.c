@@ -54,6 +54,14 @@ typedef struct db_conn {
     /* A CALL whose row was read but not its final status (db_call_row):
      * read by conn_finish(), before anything else is sent on the connection. */
     MYSQL_STMT *pending;
+    /* Statements db_exec handed out and db_done has not taken back. While
+     * there are any, the connection is not closed: closing it closes every
+     * cached statement, and a caller would then read a freed MYSQL_STMT. */
+    unsigned held;
+    /* The connection failed (or answered an unknown error) while statements
+     * were held: no new statement may run on it, and the last db_done (or
+     * the next conn_get) closes it. */
+    bool broken;
 } db_conn;
 
 static db_config g_cfg;
@@ -64,15 +72,28 @@ static _Thread_local bool t_startup;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
 
+/* Close the connection and every cached statement: only when no caller holds
+ * one (c->held == 0), or at thread end. */
 static void conn_close(db_conn *c)
 {
     c->pending = NULL;
+    c->held = 0;
+    c->broken = false;
     for (size_t i = 0; i < c->nstmts; i++)
         mysql_stmt_close(c->stmts[i].stmt);
     c->nstmts = 0;
     if (c->mysql)
         mysql_close(c->mysql);
     c->mysql = NULL;
+}
+
+/* The connection cannot be used any more: close it now if no statement of it
+ * is held, else mark it so that the last db_done() closes it. */
+static void conn_drop(db_conn *c)
+{
+    c->broken = true;
+    if (c->held == 0)
+        conn_close(c);
 }
 
 /* True when the open connection's socket shows EOF or data nobody asked for:
@@ -154,9 +175,14 @@ static status conn_get(db_conn **out)
     db_conn *c = &t_conn;
     if (!t_startup && !atomic_load(&g_ready))
         return ST_UNAVAILABLE;
+    if (c->broken) {
+        if (c->held)
+            return ST_UNAVAILABLE; /* a statement of the failed connection is still out */
+        conn_close(c);
+    }
     conn_finish(c); /* before the stale check: an unread final status is data on the socket */
     long long now = monotonic_ms();
-    if (c->mysql && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
+    if (c->mysql && c->held == 0 && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
         conn_close(c);
     c->used_ms = now;
     if (!c->mysql) {
@@ -196,19 +222,35 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
         break;
     }
     if (is_connection_error(err)) {
-        conn_close(c);
+        conn_drop(c);
         return ST_UNAVAILABLE;
     }
     /* Unknown server error: log it (SQL errors carry no client data here:
      * everything a client sends is a bound parameter) and start afresh. */
     fprintf(stderr, "db: error %u: %s\n", err, msg);
-    conn_close(c);
+    conn_drop(c);
     return ST_INTERNAL;
 }
 
 status db_stmt_error(MYSQL_STMT *stmt)
 {
-    return map_error(&t_conn, mysql_stmt_errno(stmt), mysql_stmt_error(stmt));
+    db_conn *c = &t_conn;
+    unsigned err = mysql_stmt_errno(stmt);
+    const char *msg = mysql_stmt_error(stmt);
+    /* A row fetch that fails on the wire (the server gone, a KILL's error
+     * packet, a timeout) leaves its error on the connection, not on the
+     * statement. */
+    if (err == 0 && c->mysql) {
+        err = mysql_errno(c->mysql);
+        msg = mysql_error(c->mysql);
+    }
+    /* A call that failed without saying why: nothing read on this connection
+     * can be trusted any more. */
+    if (err == 0) {
+        err = CR_SERVER_LOST;
+        msg = "lost connection";
+    }
+    return map_error(c, err, msg);
 }
 
 static MYSQL_STMT *stmt_cached(db_conn *c, const char *sql, status *st)
@@ -255,10 +297,12 @@ status db_exec(const char *sql, MYSQL_BIND *params, MYSQL_STMT **out, uint64_t *
         my_ulonglong n = mysql_stmt_affected_rows(s);
         *affected = n == (my_ulonglong)-1 ? 0 : (uint64_t)n;
     }
-    if (out)
+    if (out) {
         *out = s;
-    else
+        c->held++; /* until db_done(s) */
+    } else {
         mysql_stmt_free_result(s);
+    }
     return ST_OK;
 }
 
@@ -291,7 +335,13 @@ status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results)
 
 void db_done(MYSQL_STMT *stmt)
 {
-    mysql_stmt_free_result(stmt);
+    db_conn *c = &t_conn;
+    if (c->held)
+        c->held--;
+    if (!c->broken)
+        mysql_stmt_free_result(stmt);
+    else if (c->held == 0)
+        conn_close(c); /* the failure was deferred to here: stmt goes with it */
 }
 
 status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
@@ -303,8 +353,11 @@ status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
     st = mysql_stmt_field_count(s) ? db_fetch(s, results) : ST_INTERNAL;
     if (st == ST_NOT_FOUND)
         st = ST_INTERNAL; /* the routine always answers one row */
-    if (!t_conn.mysql)
-        return st; /* an error closed the connection, and the statement with it */
+    /* Discards the rest of the row's result, or closes a connection that
+     * failed meanwhile (and the statement with it). */
+    db_done(s);
+    if (!t_conn.mysql || t_conn.broken)
+        return st;
     /* The rest of this result came with the row. The CALL's final status
      * comes in a write of its own after the routine returns: under load,
      * waiting for it here cost one more sleep and wake-up per write request,
@@ -312,7 +365,6 @@ status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
      * statement, after its COMMIT or ROLLBACK (schema.sql), so the status
      * cannot undo the row: conn_finish() reads it before the connection's
      * next statement. */
-    mysql_stmt_free_result(s);
     if (st == ST_OK) {
         t_conn.pending = s;
         return ST_OK;
@@ -359,6 +411,8 @@ status db_wait_ready(volatile sig_atomic_t *stop)
     t_startup = true;
     for (unsigned attempt = 1;; attempt++) {
         char why[512] = "";
+        if (t_conn.broken)
+            conn_close(&t_conn);
         if (t_conn.mysql)
             return ST_OK;
         status st = conn_open(&t_conn, why, sizeof why);
@@ -444,7 +498,7 @@ status db_ping(void)
     if (st != ST_OK)
         return st;
     if (mysql_ping(c->mysql)) {
-        conn_close(c);
+        conn_drop(c);
         return ST_UNAVAILABLE;
     }
     return ST_OK;

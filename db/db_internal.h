@@ -15,25 +15,31 @@
 /*
  * Prepare (once per connection) and execute `sql` with `params` on this
  * thread's connection. On ST_OK *stmt is the executed statement, owned by the
- * connection's cache: bind results and fetch, then call db_done(). *affected
- * (may be NULL) gets the matched-row count of an UPDATE/DELETE/INSERT.
- * Errors: ST_CONFLICT for a duplicate key, ST_INVALID for a CHECK constraint,
- * ST_UNAVAILABLE when the server is unreachable (the connection is dropped),
- * ST_INTERNAL otherwise.
+ * connection's cache: bind results and fetch, then call db_done() exactly
+ * once, whatever the fetches answered. Until then the connection stays open
+ * even if it fails (it is only marked broken), so *stmt is never freed under
+ * the caller. *affected (may be NULL) gets the matched-row count of an
+ * UPDATE/DELETE/INSERT. Errors: ST_CONFLICT for a duplicate key, ST_INVALID
+ * for a CHECK constraint, ST_UNAVAILABLE when the server is unreachable (the
+ * connection is dropped), ST_INTERNAL otherwise.
  */
 status db_exec(const char *sql, MYSQL_BIND *params, MYSQL_STMT **stmt, uint64_t *affected);
 
 /*
  * Bind `results` and fetch one row of an executed statement. ST_OK with a
  * row, ST_NOT_FOUND when there are no more rows, ST_INTERNAL when a column
- * did not fit its buffer, ST_UNAVAILABLE when the connection failed.
+ * did not fit its buffer, ST_UNAVAILABLE when the connection failed (lost,
+ * killed, timed out, or a KILL QUERY: the connection is then closed by
+ * db_done). The statement stays valid until db_done().
  */
 status db_fetch(MYSQL_STMT *stmt, MYSQL_BIND *results);
 
 /* The next row into the same `results` that db_fetch bound (no re-binding). */
 status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results);
 
-/* Finish with a statement from db_exec: discard any unread rows. */
+/* Finish with a statement from db_exec: discard any unread rows or, when the
+ * connection failed while the statement was held, close the connection now
+ * (the statement with it). `stmt` must not be used afterwards. */
 void db_done(MYSQL_STMT *stmt);
 
 /*
@@ -46,7 +52,11 @@ void db_done(MYSQL_STMT *stmt);
  */
 status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results);
 
-/* Map a statement's error to a status (dropping a broken connection). */
+/* Map a statement's error to a status (dropping a broken connection: at
+ * once when no statement is held, else at the last db_done). A failure the
+ * statement carries no number for takes the connection's (a failed row
+ * fetch leaves it there), and one with no number at all counts as a lost
+ * connection. */
 status db_stmt_error(MYSQL_STMT *stmt);
 
 /* MYSQL_BIND builders: each fills one element and returns nothing. */
