@@ -24,10 +24,11 @@ static const char SQL_CREATE[] = "CALL product_create_v1(?, ?, ?, ?, ?)";
 static const char SQL_UPDATE[] = "CALL " PRODUCTS_UPDATE_ROUTINE "(?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_DELETE[] = "CALL product_delete_v1(?, ?, ?)";
 static const char SQL_HISTORY[] =
-    "SELECT action, username,"
+    "SELECT id, action, username,"
     " CONCAT(DATE_FORMAT(at, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(at) / 1000), 3, '0'),"
     " 'Z'), IFNULL(before_json, 'null'), IFNULL(after_json, 'null')"
-    " FROM product_history WHERE product_id = ? ORDER BY id";
+    " FROM product_history WHERE product_id = ? AND id > ? ORDER BY id LIMIT ?";
+static const char SQL_HISTORY_ANY[] = "SELECT 1 FROM product_history WHERE product_id = ? LIMIT 1";
 
 /* A product's JSON as MySQL writes it (every character escaped at worst). */
 #define PRODUCT_JSON_MAX (PRODUCTS_NAME_MAX_BYTES * 6 + PRODUCTS_DESC_MAX_BYTES * 6 + 256)
@@ -228,10 +229,30 @@ typedef struct event_buf {
     char after[PRODUCT_JSON_MAX];
 } event_buf;
 
-status products_history(uint64_t id, products_event_fn event, void *ctx)
+/* ST_OK when product `id` has any history row, ST_NOT_FOUND when none. */
+static status history_exists(uint64_t id)
 {
     MYSQL_BIND p[1];
     db_bind_u64(&p[0], &id);
+    MYSQL_STMT *s;
+    status st = db_exec(SQL_HISTORY_ANY, p, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    int64_t one = 0;
+    MYSQL_BIND r[1];
+    db_bind_i64(&r[0], &one);
+    st = db_fetch(s, r);
+    db_done(s);
+    return st;
+}
+
+status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, products_event_fn event,
+                        void *ctx)
+{
+    MYSQL_BIND p[3];
+    db_bind_u64(&p[0], &id);
+    db_bind_u64(&p[1], &after_seq);
+    db_bind_u64(&p[2], &limit);
     MYSQL_STMT *s;
     status st = db_exec(SQL_HISTORY, p, &s, NULL);
     if (st != ST_OK)
@@ -241,30 +262,36 @@ status products_history(uint64_t id, products_event_fn event, void *ctx)
         db_done(s);
         return ST_NOMEM;
     }
-    unsigned long len[5];
-    my_bool null[5] = {0};
-    MYSQL_BIND r[5];
-    db_bind_out_str(&r[0], e->action, sizeof e->action, &len[0], &null[0]);
-    db_bind_out_str(&r[1], e->username, sizeof e->username, &len[1], &null[1]);
-    db_bind_out_str(&r[2], e->at, sizeof e->at, &len[2], &null[2]);
-    db_bind_out_str(&r[3], e->before, sizeof e->before, &len[3], &null[3]);
-    db_bind_out_str(&r[4], e->after, sizeof e->after, &len[4], &null[4]);
+    uint64_t seq = 0;
+    unsigned long len[6];
+    my_bool null[6] = {0};
+    MYSQL_BIND r[6];
+    db_bind_u64(&r[0], &seq);
+    db_bind_out_str(&r[1], e->action, sizeof e->action, &len[1], &null[1]);
+    db_bind_out_str(&r[2], e->username, sizeof e->username, &len[2], &null[2]);
+    db_bind_out_str(&r[3], e->at, sizeof e->at, &len[3], &null[3]);
+    db_bind_out_str(&r[4], e->before, sizeof e->before, &len[4], &null[4]);
+    db_bind_out_str(&r[5], e->after, sizeof e->after, &len[5], &null[5]);
     size_t rows = 0;
     for (bool first = true;; first = false) {
         st = first ? db_fetch(s, r) : db_fetch_more(s, r);
         if (st == ST_NOT_FOUND) {
-            st = rows ? ST_OK : ST_NOT_FOUND;
+            st = ST_OK;
             break;
         }
         if (st != ST_OK)
             break;
         rows++;
-        product_event ev = {e->action, e->username, e->at, e->before, e->after};
+        product_event ev = {seq, e->action, e->username, e->at, e->before, e->after};
         st = event(&ev, ctx);
         if (st != ST_OK)
             break;
     }
     db_done(s);
     free(e);
+    /* No row: a product that never existed, or a page past the end of one
+     * that did (then an empty page). */
+    if (st == ST_OK && rows == 0)
+        st = after_seq == 0 ? ST_NOT_FOUND : history_exists(id);
     return st;
 }

@@ -61,6 +61,7 @@ status products_delete(uint64_t id, uint64_t if_version, const char *actor);
 
 /* One audit entry; before/after are JSON objects as text ("null" when absent). */
 typedef struct product_event {
+    uint64_t seq;       /* increasing along a product's history */
     const char *action; /* "create", "update", "delete" */
     const char *username;
     const char *at; /* ISO 8601 UTC with milliseconds */
@@ -69,11 +70,15 @@ typedef struct product_event {
 } product_event;
 
 /*
- * Call `event` for each audit row of product `id`, oldest first. ST_NOT_FOUND
- * when the product has no history at all (it never existed).
+ * Call `event` for each audit row of product `id` with a seq above
+ * `after_seq`, oldest first, at most `limit` rows, streaming from the server.
+ * ST_NOT_FOUND when the product has no history at all (it never existed); a
+ * page past the end of an existing history is ST_OK with no call. Stops
+ * early with the callback's status if it returns anything but ST_OK.
  */
 typedef status (*products_event_fn)(const product_event *e, void *ctx);
-status products_history(uint64_t id, products_event_fn event, void *ctx);
+status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, products_event_fn event,
+                        void *ctx);
 
 /*
  * Call `row` for each product with id > after_id in id order, at most `limit`

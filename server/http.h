@@ -37,7 +37,8 @@ typedef struct request {
     char user[65]; /* token subject on guarded routes */
     int code;      /* the HTTP status code sent, for the log */
     bool sent;
-    bool close; /* answer with Connection: close (unread body) */
+    bool close;   /* answer with Connection: close (unread body, HTTP/1.0 stream) */
+    bool chunked; /* a stream begun with chunked encoding */
 } request;
 
 typedef void (*route_fn)(request *r);
@@ -139,9 +140,18 @@ void http_send_status(request *r, status st);
  * ownership of `fields` (a cJSON object of field -> reason). */
 void http_send_validation(request *r, cJSON *fields);
 
-/* Streaming a JSON array in chunks: begin sends the headers, then chunks. */
+/*
+ * Streaming a JSON answer of unknown length: begin sends the head, then the
+ * chunks, then end. HTTP/1.1 clients get chunked encoding; HTTP/1.0 clients
+ * a body that ends when the connection closes. A chunk that cannot be sent
+ * (the client went away) returns false. A stream that fails after begin is
+ * cut off with http_stream_abort instead of end: the connection closes
+ * without the final chunk, so the client sees a failed transfer, never a
+ * complete answer nor one left hanging on a kept-alive connection.
+ */
 void http_stream_begin(request *r, int code, const char *headers);
 bool http_stream_chunk(request *r, const char *data, size_t len);
 void http_stream_end(request *r);
+void http_stream_abort(request *r);
 
 #endif

@@ -86,11 +86,17 @@ static bool keep_alive(const request *r)
     return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
 }
 
+/* A body up to this size goes out in one send() with its head (copied
+ * after it); a larger one in a second send(), not copied. */
+#define ONE_SEND_MAX (64 * 1024)
+
 /*
- * Write the status line and headers (`framing` is Content-Length or
- * Transfer-Encoding) followed by up to `len` bytes of body in as few write
- * calls as possible: CivetWeb's mg_response_header_* API sends every header
- * line in its own send() (nine per response, each its own TCP segment).
+ * Write the status line and headers (`framing` is Content-Length,
+ * Transfer-Encoding or NULL: the body ends with the connection) followed by
+ * up to `len` bytes of body in as few write calls as possible: CivetWeb's
+ * mg_response_header_* API sends every header line in its own send() (nine
+ * per response, each its own TCP segment). An answer sent with Connection:
+ * close makes CivetWeb close the connection after it, too.
  */
 static void send_head_and_body(request *r, int code, const char *content_type, const char *framing,
                                const char *headers, const void *body, size_t len)
@@ -104,20 +110,25 @@ static void send_head_and_body(request *r, int code, const char *content_type, c
     FIXBUF_LIT(&h, "\r\nContent-Type: ");
     fixbuf_str(&h, content_type);
     FIXBUF_LIT(&h, "\r\n");
-    fixbuf_str(&h, framing);
-    FIXBUF_LIT(&h, "\r\n");
+    if (framing) {
+        fixbuf_str(&h, framing);
+        FIXBUF_LIT(&h, "\r\n");
+    }
     FIXBUF_LIT(&h, COMMON_HEADERS);
     FIXBUF_LIT(&h, "Date: ");
     fixbuf_str(&h, http_date());
-    if (keep_alive(r))
+    if (keep_alive(r)) {
         FIXBUF_LIT(&h, "\r\nConnection: keep-alive\r\n");
-    else
+    } else {
         FIXBUF_LIT(&h, "\r\nConnection: close\r\n");
+        mg_disable_connection_keep_alive(r->conn);
+    }
     if (headers)
         fixbuf_str(&h, headers);
     FIXBUF_LIT(&h, "\r\n");
     if (h.over) { /* cannot happen with our headers */
         r->close = true;
+        mg_disable_connection_keep_alive(r->conn);
         h = fixbuf_on(one, 1024);
         FIXBUF_LIT(&h, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
                        "Connection: close\r\n\r\n");
@@ -130,10 +141,11 @@ static void send_head_and_body(request *r, int code, const char *content_type, c
         if (len)
             memcpy(one + h.n, body, len);
         mg_write(r->conn, one, h.n + len);
-    } else if ((big = malloc(h.n + len)) != NULL) {
+    } else if (len <= ONE_SEND_MAX && (big = malloc(h.n + len)) != NULL) {
         /* A larger body (the product list) is copied after the head too: a
          * second send() would be a second TCP segment, and a second wake-up
-         * of a client that has the head and waits for the rest. */
+         * of a client that has the head and waits for the rest. Past
+         * ONE_SEND_MAX the copy would cost more memory than that saves. */
         memcpy(big, one, h.n);
         memcpy(big + h.n, body, len);
         mg_write(r->conn, big, h.n + len);
@@ -262,22 +274,42 @@ void http_send_validation(request *r, cJSON *fields)
     sb_free(&b);
 }
 
+static bool is_http11(const request *r)
+{
+    const struct mg_request_info *ri = mg_get_request_info(r->conn);
+    return ri->http_version && strcmp(ri->http_version, "1.1") == 0;
+}
+
 void http_stream_begin(request *r, int code, const char *headers)
 {
-    send_head_and_body(r, code, "application/json", "Transfer-Encoding: chunked", headers, NULL, 0);
+    /* HTTP/1.0 has no chunked encoding: the body ends with the connection. */
+    r->chunked = is_http11(r);
+    if (!r->chunked)
+        r->close = true;
+    send_head_and_body(r, code, "application/json",
+                       r->chunked ? "Transfer-Encoding: chunked" : NULL, headers, NULL, 0);
 }
 
 bool http_stream_chunk(request *r, const char *data, size_t len)
 {
     if (len == 0 || is_head(r))
         return true;
-    return mg_send_chunk(r->conn, data, (unsigned)len) > 0;
+    if (r->chunked)
+        return mg_send_chunk(r->conn, data, (unsigned)len) > 0;
+    return mg_write(r->conn, data, len) == (int)len;
 }
 
 void http_stream_end(request *r)
 {
-    if (!is_head(r))
+    if (r->chunked && !is_head(r))
         mg_send_chunk(r->conn, "", 0);
+}
+
+void http_stream_abort(request *r)
+{
+    r->close = true;
+    r->code = 500; /* for the log: the client got a 200 cut short */
+    mg_disable_connection_keep_alive(r->conn);
 }
 
 int http_error_callback(struct mg_connection *conn, int code, const char *msg)

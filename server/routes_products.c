@@ -124,113 +124,175 @@ void route_products_delete(request *r)
         send_failure(r, st);
 }
 
+/* ---- JSON arrays: the list and the history ---- */
+
+/*
+ * An array answer built row by row. A page (`keep` rows at most) goes out
+ * whole with Content-Length and, when rows remain after it, a Link to the
+ * next page; it also ends early, with that Link, once its text passes
+ * PAGE_BYTES_MAX (SPEC 8: about 1 MiB held per answer), so a page of long
+ * rows is shorter, never larger. The unpaged list streams instead, in
+ * chunks of STREAM_FLUSH_BYTES.
+ */
+#define PAGE_BYTES_MAX (1024 * 1024)
+
+typedef struct array_out {
+    request *r;
+    strbuf buf;
+    size_t rows;        /* rendered */
+    uint64_t last;      /* the cursor (id, seq) of the last row rendered */
+    uint64_t keep;      /* paged: rows to render at most (one more is fetched) */
+    bool more;          /* paged: rows remain after this page */
+    bool streaming;     /* unpaged: chunks go out as the buffer fills */
+    const char *cursor; /* the query key of the next page: after_id, after_seq */
+} array_out;
+
+static void array_init(array_out *o, request *r, const page *pg, const char *cursor)
+{
+    *o = (array_out){
+        .r = r, .keep = pg->paged ? pg->limit : 0, .streaming = !pg->paged, .cursor = cursor};
+    sb_init(&o->buf);
+    sb_reserve(&o->buf, STREAM_FLUSH_BYTES + 4096); /* no regrowth up to a flush */
+}
+
+/* Before a row: false when the page is full (the row is not rendered, and
+ * tells that more remain). */
+static bool array_open_row(array_out *o)
+{
+    if (o->keep && (o->rows == o->keep || o->buf.len >= PAGE_BYTES_MAX)) {
+        o->more = true;
+        return false;
+    }
+    sb_puts(&o->buf, o->rows ? "," : "[");
+    return true;
+}
+
+/* After a row rendered into o->buf: ST_NOMEM, or ST_INTERNAL when a chunk
+ * could not be sent (the client went away), else ST_OK. */
+static status array_close_row(array_out *o, uint64_t cursor)
+{
+    o->rows++;
+    o->last = cursor;
+    if (o->buf.oom)
+        return ST_NOMEM;
+    if (o->streaming && o->buf.len >= STREAM_FLUSH_BYTES) {
+        if (!o->r->sent)
+            http_stream_begin(o->r, 200, NULL);
+        if (!http_stream_chunk(o->r, o->buf.data, o->buf.len))
+            return ST_INTERNAL;
+        sb_reset(&o->buf);
+    }
+    return ST_OK;
+}
+
+/* The answer once the rows are read with status `st`: the array, a failure
+ * (send_fail) before anything went out, or a stream cut off after. `path`
+ * is the Link's path. Frees the buffer. */
+static void array_finish(array_out *o, status st, const char *path,
+                         void (*send_fail)(request *r, status st))
+{
+    request *r = o->r;
+    if (st != ST_OK) {
+        if (r->sent)
+            http_stream_abort(r); /* the client must not take a part for the whole */
+        else
+            send_fail(r, st);
+        goto out;
+    }
+    if (o->rows == 0)
+        sb_lit(&o->buf, "[");
+    sb_lit(&o->buf, "]");
+    if (r->sent) { /* streaming already began */
+        if (http_stream_chunk(r, o->buf.data, o->buf.len))
+            http_stream_end(r);
+        else
+            http_stream_abort(r);
+        goto out;
+    }
+    char link[192] = "";
+    if (o->more)
+        snprintf(link, sizeof link, "Link: <%s?limit=%llu&%s=%llu>; rel=\"next\"\r\n", path,
+                 (unsigned long long)o->keep, o->cursor, (unsigned long long)o->last);
+    http_send_json(r, 200, &o->buf, link[0] ? link : NULL);
+out:
+    sb_free(&o->buf);
+}
+
+static void send_bad_page(request *r, const char *cursor)
+{
+    char why[96];
+    snprintf(why, sizeof why, "limit must be 1..1000 and %s a non-negative integer", cursor);
+    cJSON *fields = cJSON_CreateObject();
+    cJSON_AddStringToObject(fields, "query", why);
+    http_send_validation(r, fields);
+}
+
 /* ---- GET /products/<id>/history ---- */
 
 static status history_event(const product_event *e, void *arg)
 {
-    strbuf *b = arg;
-    sb_puts(b, b->len ? ",{\"action\":" : "[{\"action\":");
+    array_out *o = arg;
+    if (!array_open_row(o))
+        return ST_OK;
+    strbuf *b = &o->buf;
+    sb_lit(b, "{\"seq\":");
+    sb_int(b, (long long)e->seq);
+    sb_lit(b, ",\"action\":");
     jsonio_str(b, e->action);
-    sb_puts(b, ",\"username\":");
+    sb_lit(b, ",\"username\":");
     jsonio_str(b, e->username);
-    sb_puts(b, ",\"at\":");
+    sb_lit(b, ",\"at\":");
     jsonio_str(b, e->at);
     /* before/after are JSON the database wrote with JSON_OBJECT. */
-    sb_puts(b, ",\"before\":");
+    sb_lit(b, ",\"before\":");
     sb_puts(b, e->before);
-    sb_puts(b, ",\"after\":");
+    sb_lit(b, ",\"after\":");
     sb_puts(b, e->after);
-    sb_puts(b, "}");
-    return b->oom ? ST_NOMEM : ST_OK;
+    sb_lit(b, "}");
+    return array_close_row(o, e->seq);
 }
 
 void route_products_history(request *r)
 {
     uint64_t id;
+    page pg;
     if (!path_id(r, &id))
         return;
-    strbuf b;
-    sb_init(&b);
-    status st = products_history(id, history_event, &b);
-    if (st == ST_OK) {
-        sb_puts(&b, "]");
-        http_send_json(r, 200, &b, NULL);
-    } else if (st == ST_NOT_FOUND) {
-        send_not_found(r);
-    } else {
-        http_send_status(r, st);
+    if (!validate_page(r->query, "after_seq", &pg)) {
+        send_bad_page(r, "after_seq");
+        return;
     }
-    sb_free(&b);
+    pg.paged = true; /* without limit, the first VALIDATE_PAGE_MAX entries */
+    if (!pg.limit)
+        pg.limit = VALIDATE_PAGE_MAX;
+    array_out o;
+    array_init(&o, r, &pg, "after_seq");
+    status st = products_history(id, pg.after, pg.limit + 1, history_event, &o);
+    char path[64];
+    snprintf(path, sizeof path, "/products/%llu/history", (unsigned long long)id);
+    array_finish(&o, st, path, send_failure);
 }
 
 /* ---- GET /products ---- */
 
-typedef struct list_ctx {
-    request *r;
-    strbuf buf;
-    size_t rows;
-    uint64_t last_id;
-    uint64_t keep;  /* paged: render only this many rows (one more was fetched) */
-    bool streaming; /* unpaged: chunks go out as the buffer fills */
-} list_ctx;
-
 static status list_row(const product *p, void *arg)
 {
-    list_ctx *c = arg;
-    if (c->keep && c->rows == c->keep) {
-        c->rows++; /* the extra row: more remain */
+    array_out *o = arg;
+    if (!array_open_row(o))
         return ST_OK;
-    }
-    sb_puts(&c->buf, c->rows ? "," : "[");
-    render_product(&c->buf, p);
-    c->rows++;
-    c->last_id = p->id;
-    if (c->buf.oom)
-        return ST_NOMEM;
-    if (c->streaming && c->buf.len >= STREAM_FLUSH_BYTES) {
-        if (c->rows == 1 || !c->r->sent)
-            http_stream_begin(c->r, 200, NULL);
-        if (!http_stream_chunk(c->r, c->buf.data, c->buf.len))
-            return ST_INTERNAL; /* the client went away */
-        sb_reset(&c->buf);
-    }
-    return ST_OK;
+    render_product(&o->buf, p);
+    return array_close_row(o, p->id);
 }
 
 void route_products_list(request *r)
 {
     page pg;
-    if (!validate_page(r->query, &pg)) {
-        cJSON *fields = cJSON_CreateObject();
-        cJSON_AddStringToObject(fields, "query",
-                                "limit must be 1..1000 and after_id a non-negative integer");
-        http_send_validation(r, fields);
+    if (!validate_page(r->query, "after_id", &pg)) {
+        send_bad_page(r, "after_id");
         return;
     }
-    list_ctx c = {.r = r, .keep = pg.paged ? pg.limit : 0, .streaming = !pg.paged};
-    sb_init(&c.buf);
-    sb_reserve(&c.buf, STREAM_FLUSH_BYTES + 4096); /* no regrowth up to a flush */
-    status st = products_list(pg.after_id, pg.paged ? pg.limit + 1 : 0, list_row, &c);
-    if (st != ST_OK) {
-        if (!r->sent)
-            http_send_status(r, st);
-        else
-            r->code = 500; /* headers are out: the aborted chunked body tells the client */
-        goto out;
-    }
-    if (c.rows == 0)
-        sb_puts(&c.buf, "[");
-    sb_puts(&c.buf, "]");
-    if (r->sent) { /* streaming already began */
-        http_stream_chunk(r, c.buf.data, c.buf.len);
-        http_stream_end(r);
-        goto out;
-    }
-    char link[160] = "";
-    if (pg.paged && c.rows > pg.limit)
-        snprintf(link, sizeof link, "Link: </products?limit=%llu&after_id=%llu>; rel=\"next\"\r\n",
-                 (unsigned long long)pg.limit, (unsigned long long)c.last_id);
-    http_send_json(r, 200, &c.buf, link[0] ? link : NULL);
-out:
-    sb_free(&c.buf);
+    array_out o;
+    array_init(&o, r, &pg, "after_id");
+    status st = products_list(pg.after, pg.paged ? pg.limit + 1 : 0, list_row, &o);
+    array_finish(&o, st, "/products", http_send_status);
 }

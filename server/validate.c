@@ -192,8 +192,9 @@ bool validate_id(const char *s, size_t n, uint64_t *out)
     return true;
 }
 
-bool validate_page(const char *q, page *out)
+bool validate_page(const char *q, const char *cursor, page *out)
 {
+    size_t cursor_len = strlen(cursor);
     memset(out, 0, sizeof *out);
     bool seen_limit = false, seen_after = false;
     while (q && *q) {
@@ -209,10 +210,10 @@ bool validate_page(const char *q, page *out)
                     return false;
                 out->limit = v;
                 seen_limit = out->paged = true;
-            } else if (klen == 8 && strncmp(q, "after_id", 8) == 0) {
+            } else if (klen == cursor_len && strncmp(q, cursor, klen) == 0) {
                 if (seen_after || !(zero || validate_id(eq + 1, vlen, &v)))
                     return false;
-                out->after_id = v;
+                out->after = v;
                 seen_after = out->paged = true;
             }
         }

@@ -54,15 +54,16 @@ cJSON *validate_product(const cJSON *body, void *in_out /* product_input */);
 /* A product id: 1..2^63-1 in plain decimal (no sign, no leading zero). */
 bool validate_id(const char *s, size_t n, uint64_t *out);
 
-/* GET /products query: limit 1..1000, after_id >= 0, each at most once;
- * other keys are ignored. `paged` when either is given (limit defaults to
- * 1000 then). False on a bad value. */
+/* A page query (GET /products, GET /products/<id>/history): limit 1..1000
+ * and `cursor` (after_id, after_seq) >= 0, each at most once; other keys
+ * are ignored. `paged` when either is given (limit defaults to 1000 then).
+ * False on a bad value. */
 typedef struct page {
     uint64_t limit;
-    uint64_t after_id;
+    uint64_t after;
     bool paged;
 } page;
-bool validate_page(const char *query, page *out);
+bool validate_page(const char *query, const char *cursor, page *out);
 
 /* If-Match: NULL -> 0 (no condition), "*" -> 0, "<n>" -> n; anything else
  * UINT64_MAX, a version that never matches: W/"<n>" among them, since

@@ -13,14 +13,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *q = fuzz_cstr(data, size);
-    page pg;
-    if (validate_page(q, &pg)) {
+    static const char *const cursors[] = {"after_id", "after_seq"};
+    for (size_t k = 0; k < 2; k++) {
+        page pg;
+        if (!validate_page(q, cursors[k], &pg))
+            continue;
         if (pg.paged) {
+            char key[16];
+            snprintf(key, sizeof key, "%s=", cursors[k]);
             FUZZ_CHECK(pg.limit >= 1 && pg.limit <= VALIDATE_PAGE_MAX);
-            FUZZ_CHECK(pg.after_id <= (uint64_t)INT64_MAX);
-            FUZZ_CHECK(strstr(q, "limit=") != NULL || strstr(q, "after_id=") != NULL);
+            FUZZ_CHECK(pg.after <= (uint64_t)INT64_MAX);
+            FUZZ_CHECK(strstr(q, "limit=") != NULL || strstr(q, key) != NULL);
         } else {
-            FUZZ_CHECK(pg.limit == 0 && pg.after_id == 0);
+            FUZZ_CHECK(pg.limit == 0 && pg.after == 0);
         }
     }
 

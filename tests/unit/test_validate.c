@@ -438,8 +438,7 @@ static void test_product_lengths(void **state)
 
             snprintf(what, sizeof what, "%s = %zu x '%s' (%s)", product_lengths[i].key,
                      product_lengths[i].n, product_lengths[i].unit, partial ? "partial" : "full");
-            assert_fields(what, validate_product(body, &in),
-                          product_lengths[i].want);
+            assert_fields(what, validate_product(body, &in), product_lengths[i].want);
             cJSON_Delete(body);
         }
     }
@@ -552,7 +551,7 @@ static void test_page_table(void **state)
         bool ok;
 
         memset(&p, 0xA5, sizeof p);
-        ok = validate_page(page_cases[i].q, &p);
+        ok = validate_page(page_cases[i].q, "after_id", &p);
         if (ok != page_cases[i].ok)
             print_error("validate_page(\"%s\") = %d\n", page_cases[i].q ? page_cases[i].q : "NULL",
                         ok);
@@ -560,7 +559,7 @@ static void test_page_table(void **state)
         if (!ok)
             continue;
         assert_int_equal(p.limit, page_cases[i].limit);
-        assert_int_equal(p.after_id, page_cases[i].after_id);
+        assert_int_equal(p.after, page_cases[i].after_id);
         assert_int_equal(p.paged, page_cases[i].paged);
     }
 }
