@@ -337,6 +337,8 @@ for (const p of itemPaths) {
 }
 await call('GET', '/products/abc', { token, status: 404 });
 await call('GET', '/products/2147483647/history', { token, status: 404 });
+await call('GET', `/products/${id}/history?limit=1&after_seq=0`, { token, status: 200 });
+await call('GET', `/products/${id}/history?limit=0`, { token, status: 400 });
 await call('POST', `/products/${id}`, { token, status: 405 });
 await call('DELETE', `/products/${id}/history`, { token, status: 405 });
 for (const m of ['PUT', 'PATCH']) {
