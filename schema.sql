@@ -15,9 +15,14 @@ CREATE TABLE IF NOT EXISTS users (
     totp_enrolled      TINYINT(1) NOT NULL DEFAULT 0,
     -- the last 30-second step accepted: codes at or before it are replays.
     totp_last_step     BIGINT NOT NULL DEFAULT 0,
-    -- throttling (SPEC 4): consecutive failures and the lock's end (unix time).
+    -- throttling (SPEC 4): failures since the last completed login and the
+    -- last lock's end (unix time; kept after it passes, so the next lock doubles).
     failed_logins      INT UNSIGNED NOT NULL DEFAULT 0,
     locked_until       BIGINT NULL,
+    -- password checks in flight, and when they stop counting if nobody gives
+    -- them back (their server died): never failures, only a bound on guesses.
+    attempts_in_flight INT UNSIGNED NOT NULL DEFAULT 0,
+    attempts_expire    BIGINT NULL,
     -- the open login challenge (SPEC 3): its end (unix time) and wrong codes so far.
     challenge_expires  BIGINT NULL,
     challenge_failures INT UNSIGNED NOT NULL DEFAULT 0,
@@ -26,6 +31,14 @@ CREATE TABLE IF NOT EXISTS users (
     UNIQUE KEY uq_users_username (username),
     CONSTRAINT chk_users_username CHECK (CHAR_LENGTH(username) BETWEEN 3 AND 64)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Columns added after a release are added in place here as well, so a
+-- database made by an older server keeps its rows and gains them (MariaDB's
+-- IF NOT EXISTS makes the statement a no-op once they are there).
+-- attempts_*: login attempts in flight (SPEC 4), counted apart from failures.
+ALTER TABLE users
+    ADD COLUMN IF NOT EXISTS attempts_in_flight INT UNSIGNED NOT NULL DEFAULT 0 AFTER locked_until,
+    ADD COLUMN IF NOT EXISTS attempts_expire BIGINT NULL AFTER attempts_in_flight;
 
 CREATE TABLE IF NOT EXISTS products (
     id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,

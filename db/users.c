@@ -18,37 +18,79 @@ static const char SQL_FIND[] =
     " IFNULL(challenge_expires > UNIX_TIMESTAMP(), 0)"
     " FROM users WHERE username = ?";
 
-/* Assignments only read columns not yet assigned in the same statement, so
+/*
+ * Throttling (SPEC 4). failed_logins counts resolved failures only (wrong
+ * passwords, closed challenges) until a completed login; password checks in
+ * flight are counted apart, in attempts_in_flight, and are never failures.
+ * A check is granted only while failures plus checks in flight stay under
+ * the limit (one at a time once the limit is reached and its lock has
+ * passed), so parallel guesses on any number of instances cannot have more
+ * than `max` wrong passwords checked before the lock. Checks in flight stop
+ * counting at attempts_expire, `hold` seconds after the latest grant, so a
+ * server that died mid-check blocks nobody for longer than that.
+ *
+ * The failure that brings the count to n >= max locks for
+ * lock * 2^(n - max) seconds (the k-th lock since the last completed login
+ * lasts lock * 2^(k-1): after a lock passes, one check is granted, and its
+ * failure is the next lock's), at most 24 h (or `lock` when that is longer).
+ * A lock that passes leaves both columns as they are.
+ *
+ * Assignments only read columns not yet assigned in the same statement, so
  * the result is the same under MySQL's left-to-right and MariaDB's
- * SIMULTANEOUS_ASSIGNMENT semantics. */
+ * SIMULTANEOUS_ASSIGNMENT semantics.
+ */
+#define SQL_LOCKED "IFNULL(locked_until > UNIX_TIMESTAMP(), 0)"
+/* The end of the lock set by the failure that brings the count to
+ * failed_logins + 1 (parameters: lock, max, lock). */
+#define SQL_NEXT_LOCK_END                                                                          \
+    "UNIX_TIMESTAMP() + LEAST(? << LEAST(GREATEST(CAST(failed_logins AS SIGNED) + 1 - ?, 0), 17)," \
+    " GREATEST(?, 86400))"
+#define SQL_RELEASE_ONE "attempts_in_flight = IF(attempts_in_flight > 0, attempts_in_flight - 1, 0)"
+
 static const char SQL_RESERVE[] =
     "UPDATE users SET"
-    " failed_logins = IF(locked_until <= UNIX_TIMESTAMP(), 1, failed_logins + 1),"
-    " locked_until = IF(locked_until <= UNIX_TIMESTAMP(), NULL, locked_until)"
-    " WHERE id = ? AND ((locked_until IS NULL AND failed_logins < ?)"
-    " OR locked_until <= UNIX_TIMESTAMP())";
+    " attempts_in_flight = IF(attempts_expire > UNIX_TIMESTAMP(), attempts_in_flight + 1, 1),"
+    " attempts_expire = UNIX_TIMESTAMP() + ?"
+    " WHERE id = ? AND (locked_until <= UNIX_TIMESTAMP()"
+    "   OR (locked_until IS NULL AND failed_logins < ?))"
+    " AND (IFNULL(attempts_expire <= UNIX_TIMESTAMP(), 1) OR attempts_in_flight = 0"
+    "   OR attempts_in_flight + failed_logins < ?)";
 
-static const char SQL_LOCK_REMAINING[] =
-    "SELECT IFNULL(locked_until - UNIX_TIMESTAMP(), 0) FROM users WHERE id = ?";
+/* Why a reservation was refused: the lock's remaining seconds, and whether a
+ * lock is owed (the failures reached `max` with no lock on record: a lowered
+ * LOGIN_MAX_FAILURES, another instance's limit, a lost UPDATE). */
+static const char SQL_THROTTLE_STATE[] =
+    "SELECT IF(" SQL_LOCKED ", locked_until - UNIX_TIMESTAMP(), 0),"
+    " locked_until IS NULL AND failed_logins >= ?"
+    " FROM users WHERE id = ?";
+
+/* The owed lock is the one the last failure on record would have set. */
+static const char SQL_LOCK_OWED[] =
+    "UPDATE users SET locked_until = UNIX_TIMESTAMP()"
+    " + LEAST(? << LEAST(GREATEST(CAST(failed_logins AS SIGNED) - ?, 0), 17), GREATEST(?, 86400))"
+    " WHERE id = ? AND locked_until IS NULL AND failed_logins >= ?";
 
 static const char SQL_PASSWORD_FAILED[] =
-    "UPDATE users SET locked_until = UNIX_TIMESTAMP() + ?"
-    " WHERE id = ? AND failed_logins >= ? AND locked_until IS NULL";
-
-static const char SQL_OPEN_CHALLENGE[] =
     "UPDATE users SET"
-    " failed_logins = IF(failed_logins > 0, failed_logins - 1, 0),"
-    " challenge_expires = UNIX_TIMESTAMP() + ?,"
-    " password_hash = IFNULL(?, password_hash)"
+    " locked_until = IF(failed_logins + 1 >= ? AND NOT " SQL_LOCKED ", " SQL_NEXT_LOCK_END
+    ", locked_until),"
+    " failed_logins = failed_logins + 1,"
+    " attempts_in_flight = IF(? AND attempts_in_flight > 0, attempts_in_flight - 1,"
+    "   attempts_in_flight)"
     " WHERE id = ?";
 
-static const char SQL_RELEASE[] =
-    "UPDATE users SET failed_logins = IF(failed_logins > 0, failed_logins - 1, 0) WHERE id = ?";
+static const char SQL_OPEN_CHALLENGE[] = "UPDATE users SET " SQL_RELEASE_ONE ","
+                                         " challenge_expires = UNIX_TIMESTAMP() + ?,"
+                                         " password_hash = IFNULL(?, password_hash)"
+                                         " WHERE id = ?";
 
+static const char SQL_RELEASE[] = "UPDATE users SET " SQL_RELEASE_ONE " WHERE id = ?";
+
+/* The closing wrong code is a failure as a wrong password is. */
 static const char SQL_CODE_FAILED[] =
     "UPDATE users SET"
     " locked_until = IF(challenge_failures + 1 >= ? AND failed_logins + 1 >= ?"
-    "   AND locked_until IS NULL, UNIX_TIMESTAMP() + ?, locked_until),"
+    "   AND NOT " SQL_LOCKED ", " SQL_NEXT_LOCK_END ", locked_until),"
     " failed_logins = IF(challenge_failures + 1 >= ?, failed_logins + 1, failed_logins),"
     " challenge_expires = IF(challenge_failures + 1 >= ?, NULL, challenge_expires),"
     " challenge_failures = IF(challenge_failures + 1 >= ?, 0, challenge_failures + 1)"
@@ -110,12 +152,36 @@ status users_find(const char *username, user *out)
     return ST_OK;
 }
 
-status users_reserve_attempt(uint64_t id, unsigned max_failures, int64_t *retry_after)
+/* The lock's remaining seconds and whether one is owed (SQL_THROTTLE_STATE). */
+static status throttle_state(uint64_t id, int64_t max, int64_t *remaining, bool *owed)
 {
-    int64_t max = max_failures;
     MYSQL_BIND p[2];
-    db_bind_u64(&p[0], &id);
-    db_bind_i64(&p[1], &max);
+    db_bind_i64(&p[0], &max);
+    db_bind_u64(&p[1], &id);
+    MYSQL_STMT *s;
+    status st = db_exec(SQL_THROTTLE_STATE, p, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    int64_t owed_flag = 0;
+    my_bool nulls[2] = {0};
+    MYSQL_BIND r[2];
+    db_bind_out_i64(&r[0], remaining, &nulls[0]);
+    db_bind_out_i64(&r[1], &owed_flag, &nulls[1]);
+    st = db_fetch(s, r);
+    db_done(s);
+    *owed = owed_flag != 0;
+    return st;
+}
+
+status users_reserve_attempt(uint64_t id, unsigned max_failures, unsigned lock_seconds,
+                             unsigned hold_seconds, int64_t *retry_after)
+{
+    int64_t max = max_failures, lock = lock_seconds, hold = hold_seconds;
+    MYSQL_BIND p[4];
+    db_bind_i64(&p[0], &hold);
+    db_bind_u64(&p[1], &id);
+    db_bind_i64(&p[2], &max);
+    db_bind_i64(&p[3], &max);
     uint64_t n = 0;
     status st = db_exec(SQL_RESERVE, p, NULL, &n);
     if (st != ST_OK)
@@ -123,32 +189,44 @@ status users_reserve_attempt(uint64_t id, unsigned max_failures, int64_t *retry_
     if (n == 1)
         return ST_OK;
 
-    /* Locked, or every allowed attempt is in flight right now. */
-    *retry_after = 1;
-    MYSQL_BIND q[1];
-    db_bind_u64(&q[0], &id);
-    MYSQL_STMT *s;
-    st = db_exec(SQL_LOCK_REMAINING, q, &s, NULL);
+    int64_t remaining = 0;
+    bool owed = false;
+    st = throttle_state(id, max, &remaining, &owed);
+    if (st == ST_OK && owed) {
+        /* Set the lock that is owed (one statement: of two racing, one sets
+         * it), then read its end like any other lock. */
+        MYSQL_BIND q[5];
+        db_bind_i64(&q[0], &lock);
+        db_bind_i64(&q[1], &max);
+        db_bind_i64(&q[2], &lock);
+        db_bind_u64(&q[3], &id);
+        db_bind_i64(&q[4], &max);
+        st = db_exec(SQL_LOCK_OWED, q, NULL, NULL);
+        if (st == ST_OK)
+            st = throttle_state(id, max, &remaining, &owed);
+    }
     if (st != ST_OK)
         return st;
-    int64_t remaining = 0;
-    my_bool null = 0;
-    MYSQL_BIND r[1];
-    db_bind_out_i64(&r[0], &remaining, &null);
-    st = db_fetch(s, r);
-    db_done(s);
-    if (st == ST_OK && remaining > 1)
+    if (remaining > 0) {
         *retry_after = remaining;
-    return st == ST_OK || st == ST_NOT_FOUND ? ST_LOCKED : st;
+        return ST_LOCKED;
+    }
+    /* Not locked: every check allowed now is in flight (or the lock just
+     * passed, or was owed and is still being set): the caller waits. */
+    return ST_BUSY;
 }
 
-status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_seconds)
+status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_seconds,
+                             bool release)
 {
-    int64_t lock = lock_seconds, max = max_failures;
-    MYSQL_BIND p[3];
-    db_bind_i64(&p[0], &lock);
-    db_bind_u64(&p[1], &id);
+    int64_t lock = lock_seconds, max = max_failures, rel = release;
+    MYSQL_BIND p[6];
+    db_bind_i64(&p[0], &max);
+    db_bind_i64(&p[1], &lock);
     db_bind_i64(&p[2], &max);
+    db_bind_i64(&p[3], &lock);
+    db_bind_i64(&p[4], &rel);
+    db_bind_u64(&p[5], &id);
     return db_exec(SQL_PASSWORD_FAILED, p, NULL, NULL);
 }
 
@@ -170,14 +248,16 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
                          unsigned lock_seconds)
 {
     int64_t mc = max_code_failures, mf = max_failures, lock = lock_seconds;
-    MYSQL_BIND p[7];
+    MYSQL_BIND p[9];
     db_bind_i64(&p[0], &mc);
     db_bind_i64(&p[1], &mf);
     db_bind_i64(&p[2], &lock);
-    db_bind_i64(&p[3], &mc);
-    db_bind_i64(&p[4], &mc);
+    db_bind_i64(&p[3], &mf);
+    db_bind_i64(&p[4], &lock);
     db_bind_i64(&p[5], &mc);
-    db_bind_u64(&p[6], &id);
+    db_bind_i64(&p[6], &mc);
+    db_bind_i64(&p[7], &mc);
+    db_bind_u64(&p[8], &id);
     return db_exec(SQL_CODE_FAILED, p, NULL, NULL);
 }
 

@@ -36,35 +36,58 @@ status users_create(const char *username, const char *password_hash, const char 
 status users_find(const char *username, user *out);
 
 /*
- * Reserve one password attempt before checking the password: counts it as a
- * failure up front, so parallel guesses cannot exceed `max_failures`. A lock
- * that has run out is cleared (and the count restarted) here. ST_LOCKED when
- * the account is locked or its attempts are all in use; *retry_after then
- * holds the seconds to wait (at least 1).
+ * Throttling (SPEC 4). failed_logins counts resolved failures (wrong
+ * passwords, closed challenges) until a completed login; password checks in
+ * flight are counted apart and are never failures. The failure that brings
+ * the count to n >= `max_failures` locks the account for
+ * lock_seconds * 2^(n - max_failures) seconds, at most 24 h (or lock_seconds
+ * when that is longer): each lock since the last completed login doubles the
+ * one before. A lock that passes resets nothing.
  */
-status users_reserve_attempt(uint64_t id, unsigned max_failures, int64_t *retry_after);
 
-/* The reserved attempt failed: lock the account for `lock_seconds` when the
- * count has reached `max_failures`. */
-status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_seconds);
+/*
+ * Reserve one password check before running it: granted while the resolved
+ * failures plus the checks in flight stay under `max_failures` (one at a
+ * time once the failures have reached it and the lock has passed), so
+ * parallel guesses on any number of instances cannot have more than
+ * `max_failures` wrong passwords checked before the lock. A reservation
+ * nobody gives back stops counting `hold_seconds` after the latest grant on
+ * the account. A lock owed and not on record (the failures reached
+ * `max_failures` with no lock set: a lowered limit, another instance's
+ * limit) is set here, for `lock_seconds` doubled as above.
+ * ST_OK: reserved; the caller resolves it with users_password_failed,
+ * users_open_challenge or users_release_attempt, within `hold_seconds`.
+ * ST_LOCKED: locked; *retry_after holds the seconds until the lock ends (>= 1).
+ * ST_BUSY: not locked, but every check allowed now is in flight: try again
+ * shortly. ST_NOT_FOUND: no such user.
+ */
+status users_reserve_attempt(uint64_t id, unsigned max_failures, unsigned lock_seconds,
+                             unsigned hold_seconds, int64_t *retry_after);
 
-/* Give back a reserved attempt whose password was never checked. */
+/* The reserved check found a wrong password: count one failure (locking as
+ * above when the count reaches `max_failures` and no lock is running) and,
+ * when `release`, give the reservation back, in one statement. */
+status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_seconds,
+                             bool release);
+
+/* Give back a reserved check whose password was never checked. */
 status users_release_attempt(uint64_t id);
 
 /*
- * The reserved attempt succeeded: give the attempt back (a right password
- * does not reset the count), open a challenge good for `challenge_seconds`
- * (replacing any older one) and, when `new_hash` is not NULL, store it.
- * Wrong codes so far are kept: a new challenge does not reset them, or a
- * holder of the password could guess codes forever, four at a time.
+ * The reserved check found the right password: give the reservation back (a
+ * right password does not reset the failures), open a challenge good for
+ * `challenge_seconds` (replacing any older one) and, when `new_hash` is not
+ * NULL, store it. Wrong codes so far are kept: a new challenge does not
+ * reset them, or a holder of the password could guess codes forever, four
+ * at a time.
  */
 status users_open_challenge(uint64_t id, unsigned challenge_seconds, const char *new_hash);
 
 /*
  * A wrong code against the open challenge. Wrong codes add up across
  * challenges until a login completes; every `max_code_failures`th closes the
- * challenge, counts as one login failure (locking at `max_failures`) and
- * starts the wrong-code count again.
+ * challenge, counts as one login failure (locking as a wrong password
+ * does) and starts the wrong-code count again.
  */
 status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_failures,
                          unsigned lock_seconds);
@@ -72,7 +95,8 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
 /*
  * A right code at TOTP step `step`: atomically, only while the challenge is
  * open and `step` is after the last accepted one, record the step, confirm
- * enrollment, close the challenge and reset the failure count.
+ * enrollment, close the challenge and reset the failure count and the lock
+ * (the next lock is again the first).
  * ST_UNAUTHORIZED when that condition no longer holds (replay or race).
  */
 status users_complete_login(uint64_t id, int64_t step);

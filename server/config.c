@@ -291,7 +291,8 @@ static const directive directives[] = {
     UINT("LOGIN_MAX_FAILURES", "5", 1, 1000, login_max_failures,
          "account throttling: failed logins before an account is locked"),
     UINT("LOGIN_LOCK_SECONDS", "900", 1, 7L * 24 * 3600, login_lock_seconds,
-         "account throttling: how long the lock lasts"),
+         "account throttling: how long the first lock lasts; each further one before a "
+         "completed login lasts twice as long, at most 24 h"),
     UINT("LOGIN_CHALLENGE_SECONDS", "300", 1, 24L * 3600, login_challenge_seconds,
          "how long a password login stays good for `/verify-2fa`"),
     UINT("LOGIN_QUEUE_SECONDS", "5", 1, 300, login_queue_seconds,

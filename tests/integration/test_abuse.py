@@ -3,9 +3,9 @@ real MariaDB.
 
 - ParallelThrottleTests: SPEC §4 under concurrency. 20 wrong passwords for
   one account fired at once never get more than LOGIN_MAX_FAILURES bcrypt
-  checks; the rest are 429 too_many_attempts with Retry-After, and the count
-  in MySQL (users.failed_logins, reserved before the bcrypt check) stays at
-  the limit.
+  checks; the rest wait for their turn and, once the fifth failure has
+  locked the account, are 429 too_many_attempts with Retry-After, and the
+  count in MySQL (users.failed_logins) stays at the limit.
 - MalformedInputTests: more than a hundred malformed requests across every
   route (JSON bodies, paths, query strings, headers, raw bytes the stdlib
   client would refuse to send, a 10 MB body, a 64 KB header, slow partial
@@ -384,11 +384,11 @@ class BcryptQueueFullTests(ServerTestCase):
         threads = [threading.Thread(target=slow_login) for _ in range(2)]
         for t in threads:
             t.start()
-        # Both have their place once both attempts are reserved (before the bcrypt).
+        # Both have their place once both checks are reserved (before the bcrypt).
         deadline = time.monotonic() + 20
         value = None
         while time.monotonic() < deadline:
-            value = self.db.scalar("SELECT failed_logins FROM users WHERE username = "
+            value = self.db.scalar("SELECT attempts_in_flight FROM users WHERE username = "
                                    + sql_str(username))
             if value == "2":
                 break
