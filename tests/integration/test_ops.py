@@ -170,7 +170,9 @@ class LifecycleTests(ServerTestCase):
         for env, mention in (({"PORT": "abc"}, "PORT"), ({"BCRYPT_COST": "3"}, "BCRYPT_COST"),
                              ({"TOTP_SECRET_KEY": "abcd"}, "TOTP_SECRET_KEY"),
                              ({"LOGIN_MAX_FAILURES": "many"}, "LOGIN_MAX_FAILURES"),
-                             ({"SCHED_POLICY": "fifo"}, "SCHED_POLICY")):
+                             ({"SCHED_POLICY": "fifo"}, "SCHED_POLICY"),
+                             # fits the variable, not an otpauth URI (SPEC 8: checked at start)
+                             ({"TOTP_ISSUER": "\u6f22" * 40}, "TOTP_ISSUER")):
             with self.subTest(env=env):
                 self.assertRefusesToStart(env, mention)
 

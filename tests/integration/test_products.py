@@ -380,6 +380,17 @@ class ProductCrudTests(ProductTestCase):
                          {"message": "Product deleted successfully"})
         self.assertIsNone(self.row(pid))
 
+    def test_a_weak_if_match_never_matches(self):
+        """If-Match compares strongly (RFC 9110 13.1.1): W/"1" is not "1"."""
+        created, _ = self.create()
+        pid = created["id"]
+        for method, body in (("PATCH", {"quantity": 1}), ("PUT", {"quantity": 1}),
+                             ("DELETE", harness._NO_JSON)):
+            with self.subTest(method=method):
+                r = self.call(method, f"/products/{pid}", body, headers={"If-Match": 'W/"1"'})
+                self.assertError(r, 412, "precondition_failed")
+        self.assertEqual(self.row(pid)["quantity"], created["quantity"])
+
     def test_without_if_match_last_write_wins(self):
         created, _ = self.create()
         pid = created["id"]

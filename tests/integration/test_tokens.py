@@ -159,6 +159,14 @@ class TokenTests(ServerTestCase):
         token = flask_token(self.user.username, now=now, nbf=now + 600)
         self.assertMsg(self.get_products(bearer(token)), 422)
 
+    def test_token_issued_in_the_future_is_refused_with_422(self):
+        """iat ahead of the clock (nbf not): what PyJWT refuses, with its words."""
+        now = int(time.time())
+        token = flask_token(self.user.username, now=now, iat=now + 600, nbf=now - 10)
+        self.assertMsg(self.get_products(bearer(token)), 422, "The token is not yet valid (iat)")
+        token = flask_token(self.user.username, now=now, iat=now - 10, nbf=now - 10)
+        self.assertEqual(self.get_products(bearer(token)).status, 200)
+
     def test_malformed_tokens_are_refused_with_422(self):
         for token in ("abc", "a.b", "a.b.c", "a.b.c.d", "....",
                       "eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24." + "x" * 43):
