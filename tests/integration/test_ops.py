@@ -38,6 +38,25 @@ class RoutingAndLogTests(ServerTestCase):
         r = self.req("GET", "/healthz")
         self.assertEqual(self.assertJsonResponse(r, 200), {"status": "ok"})
 
+    def test_every_answer_forbids_caching_and_sniffing(self):
+        """Tokens, QR codes and products must not stay in a cache; every
+        answer, success or error, carries both headers."""
+        u = self.enrolled_user()
+        answers = [
+            self.req("GET", "/healthz"),
+            self.req("GET", "/products", headers=u.auth),
+            self.req("GET", "/products"),                                # 401
+            self.req("GET", "/products", headers={"Authorization": "x"}),  # 422
+            self.req("GET", "/nowhere"),                                 # 404
+            self.req("DELETE", "/login"),                                # 405
+            self.post_json("/signup", {"username": "x"}),                # 400
+            self.post_json("/login", {"username": u.username, "password": "wrong password"}),
+        ]
+        for r in answers:
+            with self.subTest(status=r.status):
+                self.assertEqual(r.header("Cache-Control"), "no-store", r)
+                self.assertEqual(r.header("X-Content-Type-Options"), "nosniff", r)
+
     def test_readyz_is_200_when_the_database_answers(self):
         body = self.assertJsonResponse(self.req("GET", "/readyz"), 200)
         self.assertIsInstance(body, dict)
