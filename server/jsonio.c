@@ -200,6 +200,8 @@ static bool json_lint(const char *s, size_t n, const char **why)
                 }
                 commas[depth] = 0;
             } else if (ch == ']' || ch == '}') {
+                if (depth == 0)
+                    return false; /* closes what was never opened */
                 depth--;
             } else if (ch == ',' && depth > 0 && ++commas[depth] >= JSON_MEMBERS_MAX) {
                 *why = "the body has more than 64 members in one object or array";

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "crypto/password.h"
 #include "server/jsonio.h"
 #include "server/validate.h"

@@ -307,6 +307,14 @@ static const struct {
     const char *why_has;
 } invalid_bodies[] = {
     {"empty", BYTES(""), "JSON"},
+    /* a close before any open (the lint's depth must never go below 0) */
+    {"close first", BYTES("]{}"), "JSON"},
+    {"closes past the start", BYTES("{\"a\":[{\"b\":2}]}\"b\":{} 1, \"b\": 2}]}{}"), "JSON"},
+    {"more closes than opens", BYTES("{\"a\":1}}}{\"b\":[]}"), "JSON"},
+    {"65 members",
+     BYTES("{\"a\":[0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,"
+           "4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6,7,8,9,0,1,2,3,4]}"),
+     "64 members"},
     {"white space only", BYTES("  \n"), "JSON"},
     {"array", BYTES("[]"), "object"},
     {"array of objects", BYTES("[{\"a\":1}]"), "object"},
