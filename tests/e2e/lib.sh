@@ -6,6 +6,10 @@
 #   json FILE EXPR                print EXPR evaluated on the JSON in FILE
 #   check FILE EXPR               fail unless EXPR is true on the JSON in FILE
 #   e2e_free_port                 a free TCP port on 127.0.0.1
+#   http_call METHOD URL [curl args...]  one request: body in $TMP/body,
+#                                 headers in $TMP/headers, $STATUS, $CTYPE
+#   expect STATUS WHAT [json|any] fail unless the last call got STATUS (and JSON)
+#   header NAME                   a header of the last call's answer
 # and for the tests that use the npm tools (newman, Redocly CLI, Ajv) and
 # test_demo.sh:
 #   e2e_init NAME                 checks the environment, makes $TMP, sets the EXIT trap
@@ -43,6 +47,26 @@ check() {
   got="$(json "$1" "bool($2)")" || fail "cannot evaluate '$2' on $(head -c 300 "$1")"
   [[ "$got" == True ]] || fail "expected $2, body: $(head -c 300 "$1")"
 }
+
+# http_call METHOD URL [curl args...]: body in $TMP/body, headers in
+# $TMP/headers, status in $STATUS, content type in $CTYPE
+http_call() {
+  local method=$1 url=$2
+  shift 2
+  local out
+  out="$(curl -sS --max-time 20 -X "$method" -o "$TMP/body" -D "$TMP/headers" \
+         -w '%{http_code} %{content_type}' "$@" "$url")" \
+    || fail "curl $method $url failed"
+  STATUS="${out%% *}"
+  CTYPE="${out#* }"
+}
+expect() {
+  [[ "$STATUS" == "$1" ]] || fail "$2: expected HTTP $1, got $STATUS: $(head -c 300 "$TMP/body")"
+  if [[ "${3:-json}" == json ]]; then
+    [[ "$CTYPE" == application/json* ]] || fail "$2: Content-Type '$CTYPE', expected application/json"
+  fi
+}
+header() { { grep -i "^$1:" "$TMP/headers" || true; } | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
 
 e2e_init() {
   E2E_NAME=$1

@@ -22,8 +22,8 @@
 set -euo pipefail
 
 NAME=compose
-fail() { echo "$NAME: FAIL: $*" >&2; exit 1; }
-step() { echo "$NAME: $*"; }
+E2E_NAME=$NAME
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -40,7 +40,6 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/e2e-$NAME.XXXXXX")"
 DB="e2e_compose_$$_$RANDOM"
 DB_MADE=0
 PIDS=()
-sqlroot() { mariadb --no-defaults --socket="$IT_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
 cleanup() {
   local rc=$? pid
   for pid in "${PIDS[@]}"; do
@@ -210,12 +209,11 @@ grep -q '/plugin/caching_sha2_password\.so$' <(dpkg -L libmariadb3) \
 step "runtime stage installs every library the binary loads (${RUNTIME_PKGS[*]}); libmariadb3 ships caching_sha2_password.so"
 
 # --- 3. docker/nginx/scale.conf in front of two real servers ---------------------------------
-free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 sqlroot "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 DB_MADE=1
 declare -A PORTS
 for name in api api2; do
-  PORTS[$name]="$(free_port)"
+  PORTS[$name]="$(e2e_free_port)"
   env -i PATH="$PATH" ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
     ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
     DATABASE_URL="mysql://app:app@localhost/$DB?socket=$IT_MYSQL_SOCKET" HOST=127.0.0.1 \
@@ -229,7 +227,7 @@ for name in api api2; do
   done
   [[ $up == 1 ]] || fail "server $name did not become ready"
 done
-LB_PORT="$(free_port)"
+LB_PORT="$(e2e_free_port)"
 mkdir -p "$TMP/nginx/logs"
 # the committed file, with only the container addresses replaced
 sed -e "s/server api:5000;/server 127.0.0.1:${PORTS[api]};/" \

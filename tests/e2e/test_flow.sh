@@ -45,25 +45,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# call METHOD PATH [curl args...]: body in $TMP/body, headers in $TMP/headers,
-# status in $STATUS, content type in $CTYPE
-call() {
-  local method=$1 path=$2
-  shift 2
-  local out
-  out="$(curl -sS --max-time 20 -X "$method" -o "$TMP/body" -D "$TMP/headers" \
-         -w '%{http_code} %{content_type}' "$@" "$BASE$path")" \
-    || fail "curl $method $path failed"
-  STATUS="${out%% *}"
-  CTYPE="${out#* }"
-}
-expect() {
-  [[ "$STATUS" == "$1" ]] || fail "$2: expected HTTP $1, got $STATUS: $(head -c 300 "$TMP/body")"
-  if [[ "${3:-json}" == json ]]; then
-    [[ "$CTYPE" == application/json* ]] || fail "$2: Content-Type '$CTYPE', expected application/json"
-  fi
-}
-header() { grep -i "^$1:" "$TMP/headers" | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
+# call METHOD PATH [curl args...]: http_call on this server
+call() { http_call "$1" "$BASE$2" "${@:3}"; }
 
 # --- database and server -----------------------------------------------------
 sqlroot "CREATE DATABASE \`$DB\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"

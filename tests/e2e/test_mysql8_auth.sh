@@ -20,8 +20,8 @@
 set -euo pipefail
 
 NAME=mysql8-auth
-fail() { echo "$NAME: FAIL: $*" >&2; exit 1; }
-step() { echo "$NAME: $*"; }
+E2E_NAME=$NAME
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PY=/usr/bin/python3
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 

@@ -65,27 +65,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# call BASE METHOD PATH [curl args...]: body in $TMP/body, headers in
-# $TMP/headers, status in $STATUS, content type in $CTYPE, X-Upstream in $UP.
-# One connection per call (no keep-alive between calls).
+# call BASE METHOD PATH [curl args...]: http_call with one connection per
+# call (no keep-alive between calls); X-Upstream in $UP.
 call() {
-  local base=$1 method=$2 path=$3
-  shift 3
-  local out
-  out="$(curl -sS --max-time 20 -H 'Connection: close' -X "$method" -o "$TMP/body" \
-         -D "$TMP/headers" -w '%{http_code} %{content_type}' "$@" "$base$path")" \
-    || fail "curl $method $base$path failed"
-  STATUS="${out%% *}"
-  CTYPE="${out#* }"
+  http_call "$2" "$1$3" -H 'Connection: close' "${@:4}"
   UP="$(header X-Upstream)"
 }
-expect() {
-  [[ "$STATUS" == "$1" ]] || fail "$2: expected HTTP $1, got $STATUS: $(head -c 300 "$TMP/body")"
-  if [[ "${3:-json}" == json ]]; then
-    [[ "$CTYPE" == application/json* ]] || fail "$2: Content-Type '$CTYPE', expected application/json"
-  fi
-}
-header() { { grep -i "^$1:" "$TMP/headers" || true; } | head -n 1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'; }
 J='Content-Type: application/json'
 # the instance ("A" or "B") that nginx says served the last call
 served_by() {
