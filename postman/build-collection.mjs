@@ -664,10 +664,13 @@ const h = pm.response.json();
 pm.test('create, update, update, oldest first', function () {
     pm.expect(h.map(function (e) { return e.action; })).to.eql(['create', 'update', 'update']);
     h.forEach(function (e) {
-        pm.expect(Object.keys(e).sort()).to.eql(['action', 'after', 'at', 'before', 'username']);
+        pm.expect(Object.keys(e).sort()).to.eql(['action', 'after', 'at', 'before', 'seq', 'username']);
         pm.expect(e.username).to.eql(pm.collectionVariables.get('username'));
         pm.expect(Date.parse(e.at)).to.be.a('number').and.not.NaN;
     });
+    pm.expect(h[0].seq).to.be.a('number');
+    pm.expect(h[1].seq).to.be.above(h[0].seq);
+    pm.expect(h[2].seq).to.be.above(h[1].seq);
     pm.expect(h[0].before).to.eql(null);
     pm.expect(h[0].after).to.include({ name: 'Laptop', price: 1200.99, quantity: 10 });
     pm.expect(h[2].before).to.include({ quantity: 5 });
