@@ -45,6 +45,7 @@ START_TIMEOUT=120  # seconds for a node to be Synced (SST included)
 STOP_TIMEOUT=60
 SOCKET_MAX=100
 SUSPECT_TIMEOUT=PT3S
+declare -A NODE_PID=()   # pids of the nodes this run started
 
 say() { echo "galera: $*"; }
 die() { echo "galera: error: $*" >&2; exit 1; }
@@ -179,6 +180,7 @@ start_node() {
     --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$(gcomm_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=32M;evs.suspect_timeout=$SUSPECT_TIMEOUT;evs.inactive_timeout=PT6S;evs.keepalive_period=PT0.5S;evs.inactive_check_period=PT0.5S" \
     "${extra[@]}" \
     </dev/null >>"$d/mysqld.log" 2>&1 &
+  NODE_PID[$n]=$!
 }
 
 # Wait until node N answers and is Synced.
@@ -191,7 +193,8 @@ wait_synced() {
       tail -n 30 "$(ndir "$n")/mysqld.log" >&2 || true
       die "node $n not Synced within ${START_TIMEOUT}s (state: ${st:-no answer})"
     fi
-    if [[ $((waited % 10)) -eq 0 ]] && ! pgrep -f -- "--datadir=$(ndir "$n")/data" >/dev/null; then
+    # $! of setsid: the node itself (setsid execs it, not being a group leader)
+    if [[ -n "${NODE_PID[$n]:-}" ]] && ! kill -0 "${NODE_PID[$n]}" 2>/dev/null; then
       tail -n 30 "$(ndir "$n")/mysqld.log" >&2 || true
       die "node $n exited during start-up (log: $(ndir "$n")/mysqld.log)"
     fi
