@@ -231,6 +231,19 @@ CREATE DATABASE IF NOT EXISTS data_integrity_task
 SQL
 }
 
+# A start or restart that fails stops the nodes it started (their pid files
+# may not exist yet, so `stop` would not find them).
+# shellcheck disable=SC2317  # called from the EXIT trap
+stop_started_on_failure() {
+  local rc=$? n
+  [[ $rc -eq 0 ]] && return 0
+  for n in "${!NODE_PID[@]}"; do
+    kill -KILL "${NODE_PID[$n]}" 2>/dev/null && say "node $n stopped (the start failed)"
+  done
+  return $rc
+}
+trap stop_started_on_failure EXIT
+
 do_start() {
   local n any=0 t0=$SECONDS
   for n in $(seq 1 "$NODES"); do running_pid "$n" >/dev/null && any=1; done
