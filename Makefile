@@ -5,16 +5,20 @@
 #   make fuzz       build-fuzz (clang) and run every libFuzzer target FUZZ_SECONDS (30) each
 #   make deps       install the Debian packages for building and testing
 #   make db-start / db-stop / db-status   the private MariaDB of `make run`
+#   make cluster    a three-node Galera cluster on loopback (.run/galera, SQL 3311/3321/3331)
+#   make cluster-stop / cluster-status    stop it / show each node's state
+#   make run-cluster  as make run, on that cluster (DATABASE_URL lists the three nodes)
 #   make clean      remove build directories (keeps .run/ data)
 #   make distclean  clean, stop the private MariaDBs and remove .run/
 # Variables (environment or command line): HOST, PORT, JWT_SECRET_KEY,
-# RUN_DB_PORT, TEST_JOBS, BUILD_JOBS, TEST_DB_KEEP, FUZZ_SECONDS, FUZZ_JOBS.
+# RUN_DB_PORT, GALERA_PORT, TEST_JOBS, BUILD_JOBS, TEST_DB_KEEP, FUZZ_SECONDS, FUZZ_JOBS.
 
 SHELL := /bin/bash
 RUN_DB_PORT ?= 3307
 FUZZ_SECONDS ?= 30
 
-.PHONY: all run test fuzz build deps db-start db-stop db-status clean distclean help bench
+.PHONY: all run test fuzz build deps db-start db-stop db-status clean distclean help bench \
+	cluster cluster-stop cluster-status run-cluster
 
 all: build
 
@@ -47,6 +51,19 @@ db-stop:
 db-status:
 	scripts/mariadb.sh status .run/mariadb
 
+cluster:
+	scripts/deps.sh run
+	scripts/galera.sh start
+
+cluster-stop:
+	scripts/galera.sh stop
+
+cluster-status:
+	scripts/galera.sh status
+
+run-cluster:
+	RUN_CLUSTER=1 scripts/run.sh
+
 clean:
 	scripts/clean.sh
 
@@ -54,4 +71,4 @@ distclean:
 	scripts/clean.sh --dist
 
 help:
-	@sed -n '2,12p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'

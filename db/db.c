@@ -8,6 +8,17 @@
  * queue and no hand-off, its prepared statements stay valid for its life, and
  * the number of connections is bounded by THREADS. Connections open lazily, so
  * idle threads cost MySQL nothing.
+ *
+ * Several servers (SPEC 11, a Galera cluster): a connection opens to the
+ * first server in DATABASE_URL's order that answers and is ready, skipping
+ * those that failed in the last HOST_DOWN_MS; a connection to a later one is
+ * reopened, when idle, every FAILBACK_MS, so the server comes back to the
+ * first when it can. On a Galera node (wsrep_on) a connection is used only
+ * while the node is Synced, and reads wait for the writes the cluster
+ * committed before them (wsrep_sync_wait). A statement that fails with 1213
+ * (certification failure, deadlock) is executed again as a whole, a bounded
+ * number of times; one refused because the node is not ready (1047) goes to
+ * another server.
  */
 #define _GNU_SOURCE
 #include "db/db.h"
@@ -40,6 +51,22 @@ extern const unsigned long schema_sql_len;
  * in ten. A connection the server drops while busy fails its next statement,
  * which closes it (503 once), and the one after reconnects. */
 #define STALE_CHECK_IDLE_MS 1000
+/* With several servers: one that failed (connect, not ready, 1047) is not
+ * tried again for this long, except by one thread (a probe) when it ends. */
+#define HOST_DOWN_MS 1000
+/* A connection to a server after the first that is usable is reopened, when
+ * idle, once it is this old: the way back to the preferred server. */
+#define FAILBACK_MS 5000
+/*
+ * wsrep_sync_wait on Galera connections: 1 (reads, and START TRANSACTION),
+ * 2 (UPDATE, DELETE), 4 (INSERT, REPLACE). Every rule of SPEC 3-4 is a
+ * conditional UPDATE that must see the writes another node acknowledged
+ * before it (a login's challenge on node 1, its /verify-2fa on node 2), and
+ * the product routines open with START TRANSACTION: all three.
+ */
+#define WSREP_SYNC_WAIT "7"
+/* MariaDB: WSREP has not yet prepared node for application use. */
+#define ER_WSREP_NOT_READY 1047
 
 typedef struct stmt_entry {
     const char *sql; /* the cache key: a string literal's address */
@@ -62,6 +89,11 @@ typedef struct db_conn {
      * were held: no new statement may run on it, and the last db_done (or
      * the next conn_get) closes it. */
     bool broken;
+    /* Which of g_cfg.hosts it is connected to, when it was opened, and
+     * whether that server is a Galera node (wsrep_on). */
+    unsigned host;
+    long long opened_ms;
+    bool wsrep;
 } db_conn;
 
 static db_config g_cfg;
@@ -71,6 +103,45 @@ static atomic_bool g_ready;
 static _Thread_local bool t_startup;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
+/* Per server, monotonic ms until which it is skipped (0: usable). */
+static atomic_llong g_host_down_until[DB_MAX_HOSTS];
+static _Thread_local unsigned t_last_host; /* the host of this thread's previous connection */
+static atomic_ullong g_retries, g_retries_exhausted, g_failovers;
+
+unsigned long long db_retry_count(void)
+{
+    return atomic_load(&g_retries);
+}
+
+unsigned long long db_retry_exhausted_count(void)
+{
+    return atomic_load(&g_retries_exhausted);
+}
+
+unsigned long long db_failover_count(void)
+{
+    return atomic_load(&g_failovers);
+}
+
+/* Skip server i for HOST_DOWN_MS (one server alone is never skipped: the
+ * connect hold-off below does that job). */
+static void host_mark_down(unsigned i)
+{
+    if (g_cfg.nhosts > 1)
+        atomic_store(&g_host_down_until[i], monotonic_ms() + HOST_DOWN_MS);
+}
+
+/* May this thread try server i now? Yes when it is not marked down; when its
+ * mark has passed, only the one thread that moves the mark on (the probe). */
+static bool host_claim(unsigned i, long long now)
+{
+    long long until = atomic_load(&g_host_down_until[i]);
+    if (until == 0)
+        return true;
+    if (until > now)
+        return false;
+    return atomic_compare_exchange_strong(&g_host_down_until[i], &until, now + HOST_DOWN_MS);
+}
 
 /* Close the connection and every cached statement: only when no caller holds
  * one (c->held == 0), or at thread end. */
@@ -107,7 +178,73 @@ static bool conn_is_stale(db_conn *c)
     return r != 0; /* readable, hung up, or poll failed */
 }
 
-static status conn_open(db_conn *c, char *why, size_t why_cap)
+/* One row of SHOW GLOBAL STATUS / SELECT: its second column if `want` is
+ * NULL, else the second column of the row whose first is `want`. Returns
+ * false when the query failed (the error stays on m). */
+static bool query_value(MYSQL *m, const char *sql, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (mysql_real_query(m, sql, (unsigned long)strlen(sql)))
+        return false;
+    MYSQL_RES *res = mysql_store_result(m);
+    if (!res)
+        return mysql_errno(m) == 0;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    unsigned nf = mysql_num_fields(res);
+    if (row && row[nf - 1])
+        snprintf(out, cap, "%s", row[nf - 1]);
+    mysql_free_result(res);
+    return true;
+}
+
+/* On a Galera node: is it Synced (wsrep_local_state 4) and ready? SHOW is
+ * answered even by a node that refuses every other statement with 1047. */
+static bool wsrep_node_ready(MYSQL *m)
+{
+    char v[32];
+    if (!query_value(m, "SHOW GLOBAL STATUS LIKE 'wsrep_ready'", v, sizeof v) ||
+        strcmp(v, "ON") != 0)
+        return false;
+    return query_value(m, "SHOW GLOBAL STATUS LIKE 'wsrep_local_state'", v, sizeof v) &&
+           strcmp(v, "4") == 0;
+}
+
+/*
+ * After connecting: find out whether the server is a Galera node and, if it
+ * is, that it is ready, and make its reads causal. False (reason in why)
+ * when the server cannot be used now.
+ */
+static bool conn_setup(MYSQL *m, bool *wsrep, char *why, size_t why_cap)
+{
+    char v[32];
+    *wsrep = false;
+    if (!query_value(m, "SELECT @@wsrep_on", v, sizeof v)) {
+        unsigned err = mysql_errno(m);
+        if (err == ER_UNKNOWN_SYSTEM_VARIABLE)
+            return true; /* MySQL: no Galera */
+        if (why)
+            snprintf(why, why_cap, "%u %s", err, mysql_error(m));
+        return false;
+    }
+    if (strcmp(v, "1") != 0)
+        return true;
+    *wsrep = true;
+    if (!wsrep_node_ready(m)) {
+        if (why)
+            snprintf(why, why_cap, "Galera node not Synced");
+        return false;
+    }
+    static const char sync_wait[] = "SET SESSION wsrep_sync_wait = " WSREP_SYNC_WAIT;
+    if (mysql_real_query(m, sync_wait, sizeof sync_wait - 1)) {
+        if (why)
+            snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
+        return false;
+    }
+    return true;
+}
+
+/* Connect to server i; ST_UNAVAILABLE with the reason in why. */
+static status host_open(unsigned i, db_conn *c, char *why, size_t why_cap)
 {
     MYSQL *m = mysql_init(NULL);
     if (!m)
@@ -132,18 +269,58 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
     }
     mysql_options(m, MYSQL_INIT_COMMAND, init);
     const char *sock = g_cfg.socket[0] ? g_cfg.socket : NULL;
-    if (!mysql_real_connect(m, g_cfg.host, g_cfg.user, g_cfg.password, g_cfg.database, g_cfg.port,
-                            sock, CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
+    const db_host *h = &g_cfg.hosts[i];
+    bool wsrep = false;
+    if (!mysql_real_connect(m, h->name, g_cfg.user, g_cfg.password, g_cfg.database, h->port, sock,
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_RESULTS)) {
         if (why)
-            snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
+            snprintf(why, why_cap, "%s:%u: %u %s", h->name, h->port, mysql_errno(m),
+                     mysql_error(m));
         mysql_close(m);
-        atomic_store(&g_connect_failed_ms, monotonic_ms());
         return ST_UNAVAILABLE;
     }
-    atomic_store(&g_connect_failed_ms, 0);
+    char reason[256] = "";
+    if (!conn_setup(m, &wsrep, reason, sizeof reason)) {
+        if (why)
+            snprintf(why, why_cap, "%s:%u: %s", h->name, h->port, reason);
+        mysql_close(m);
+        return ST_UNAVAILABLE;
+    }
     c->mysql = m;
     c->nstmts = 0;
+    c->host = i;
+    c->wsrep = wsrep;
+    c->opened_ms = monotonic_ms();
     return ST_OK;
+}
+
+/*
+ * Open a connection to the first usable server in DATABASE_URL's order,
+ * skipping those marked down (unless `all`: every one is tried). The
+ * reasons of the failures go to why[why_cap], the last one kept.
+ */
+static status conn_open(db_conn *c, bool all, char *why, size_t why_cap)
+{
+    long long now = monotonic_ms();
+    status st = ST_UNAVAILABLE;
+    for (unsigned i = 0; i < g_cfg.nhosts; i++) {
+        if (!all && !host_claim(i, now))
+            continue;
+        st = host_open(i, c, why, why_cap);
+        if (st == ST_OK) {
+            atomic_store(&g_host_down_until[i], 0);
+            atomic_store(&g_connect_failed_ms, 0);
+            if (i != t_last_host)
+                atomic_fetch_add(&g_failovers, 1);
+            t_last_host = i;
+            return ST_OK;
+        }
+        if (st != ST_UNAVAILABLE)
+            return st;
+        host_mark_down(i);
+    }
+    atomic_store(&g_connect_failed_ms, monotonic_ms());
+    return ST_UNAVAILABLE;
 }
 
 /* Read what a CALL sends after its row: further results and its final
@@ -184,12 +361,23 @@ static status conn_get(db_conn **out)
     long long now = monotonic_ms();
     if (c->mysql && c->held == 0 && now - c->used_ms >= STALE_CHECK_IDLE_MS && conn_is_stale(c))
         conn_close(c);
+    /* Back to an earlier server when one may answer again. */
+    if (c->mysql && c->held == 0 && c->host > 0 && now - c->opened_ms >= FAILBACK_MS) {
+        for (unsigned i = 0; i < c->host; i++) {
+            if (atomic_load(&g_host_down_until[i]) <= now) {
+                conn_close(c);
+                break;
+            }
+        }
+        if (c->mysql)
+            c->opened_ms = now; /* all earlier ones down: look again in FAILBACK_MS */
+    }
     c->used_ms = now;
     if (!c->mysql) {
         long long failed = atomic_load(&g_connect_failed_ms);
         if (failed && now - failed < CONNECT_HOLDOFF_MS)
             return ST_UNAVAILABLE;
-        status st = conn_open(c, NULL, 0);
+        status st = conn_open(c, false, NULL, 0);
         if (st != ST_OK)
             return st;
     }
@@ -218,6 +406,13 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_LOCK_DEADLOCK:
         return ST_UNAVAILABLE;
+    case ER_WSREP_NOT_READY:
+        /* A Galera node that left the primary component or is not yet
+         * Synced: database unavailable (SPEC 11), and another server, if
+         * there is one, for the next statement. */
+        host_mark_down(c->host);
+        conn_drop(c);
+        return ST_UNAVAILABLE;
     default:
         break;
     }
@@ -230,6 +425,15 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
     fprintf(stderr, "db: error %u: %s\n", err, msg);
     conn_drop(c);
     return ST_INTERNAL;
+}
+
+/* The error number db_stmt_error() maps for stmt. */
+static unsigned stmt_errno(MYSQL_STMT *stmt)
+{
+    unsigned err = mysql_stmt_errno(stmt);
+    if (err == 0 && t_conn.mysql)
+        err = mysql_errno(t_conn.mysql);
+    return err;
 }
 
 status db_stmt_error(MYSQL_STMT *stmt)
@@ -280,30 +484,58 @@ static MYSQL_STMT *stmt_cached(db_conn *c, const char *sql, status *st)
     return s;
 }
 
+/*
+ * Every statement db/ runs is a transaction of its own (an autocommit
+ * statement, or a CALL whose routine commits or rolls back), so a statement
+ * that failed with 1213 was rolled back whole and runs again as a whole:
+ * Galera's certification failure at commit (another node's write to the
+ * same row was ordered first) or an InnoDB deadlock, up to DB_DEADLOCK_TRIES
+ * executions. One refused with 1047 was not run at all: it goes to the next
+ * server once, when no statement of this connection is held (the refusing
+ * connection is then closed).
+ */
 status db_exec(const char *sql, MYSQL_BIND *params, MYSQL_STMT **out, uint64_t *affected)
 {
-    db_conn *c;
-    status st = conn_get(&c);
-    if (st != ST_OK)
-        return st;
-    MYSQL_STMT *s = stmt_cached(c, sql, &st);
-    if (!s)
-        return st;
-    if (params && mysql_stmt_bind_param(s, params))
-        return db_stmt_error(s);
-    if (mysql_stmt_execute(s))
-        return db_stmt_error(s);
-    if (affected) {
-        my_ulonglong n = mysql_stmt_affected_rows(s);
-        *affected = n == (my_ulonglong)-1 ? 0 : (uint64_t)n;
+    unsigned tries = 0, moves = 0;
+    for (;;) {
+        db_conn *c;
+        status st = conn_get(&c);
+        if (st != ST_OK)
+            return st;
+        MYSQL_STMT *s = stmt_cached(c, sql, &st);
+        if (!s) {
+            if (st == ST_UNAVAILABLE && !c->mysql && g_cfg.nhosts > 1 && moves++ == 0)
+                continue; /* the server refused it (1047) and was left */
+            return st;
+        }
+        if (params && mysql_stmt_bind_param(s, params))
+            return db_stmt_error(s);
+        if (mysql_stmt_execute(s)) {
+            unsigned err = stmt_errno(s);
+            if (err == ER_LOCK_DEADLOCK) {
+                if (++tries < DB_DEADLOCK_TRIES) {
+                    atomic_fetch_add(&g_retries, 1);
+                    continue;
+                }
+                atomic_fetch_add(&g_retries_exhausted, 1);
+            }
+            st = db_stmt_error(s);
+            if (err == ER_WSREP_NOT_READY && !c->mysql && g_cfg.nhosts > 1 && moves++ == 0)
+                continue;
+            return st;
+        }
+        if (affected) {
+            my_ulonglong n = mysql_stmt_affected_rows(s);
+            *affected = n == (my_ulonglong)-1 ? 0 : (uint64_t)n;
+        }
+        if (out) {
+            *out = s;
+            c->held++; /* until db_done(s) */
+        } else {
+            mysql_stmt_free_result(s);
+        }
+        return ST_OK;
     }
-    if (out) {
-        *out = s;
-        c->held++; /* until db_done(s) */
-    } else {
-        mysql_stmt_free_result(s);
-    }
-    return ST_OK;
 }
 
 status db_fetch(MYSQL_STMT *stmt, MYSQL_BIND *results)
@@ -415,7 +647,7 @@ status db_wait_ready(volatile sig_atomic_t *stop)
             conn_close(&t_conn);
         if (t_conn.mysql)
             return ST_OK;
-        status st = conn_open(&t_conn, why, sizeof why);
+        status st = conn_open(&t_conn, true, why, sizeof why);
         if (st == ST_OK)
             return ST_OK;
         fprintf(stderr, "db: connect attempt %u failed (%s); retrying in %u ms\n", attempt, why,
@@ -493,13 +725,22 @@ status db_apply_schema(void)
 
 status db_ping(void)
 {
-    db_conn *c;
-    status st = conn_get(&c);
-    if (st != ST_OK)
-        return st;
-    if (mysql_ping(c->mysql)) {
+    for (unsigned attempt = 0;; attempt++) {
+        db_conn *c;
+        status st = conn_get(&c);
+        if (st != ST_OK)
+            return st;
+        if (mysql_ping(c->mysql)) {
+            conn_drop(c);
+            return ST_UNAVAILABLE;
+        }
+        if (!c->wsrep || wsrep_node_ready(c->mysql))
+            return ST_OK;
+        /* A Galera node no longer ready (SPEC 11): leave it, and try the
+         * next server once. */
+        host_mark_down(c->host);
         conn_drop(c);
-        return ST_UNAVAILABLE;
+        if (attempt > 0 || g_cfg.nhosts == 1 || c->mysql)
+            return ST_UNAVAILABLE;
     }
-    return ST_OK;
 }

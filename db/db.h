@@ -16,9 +16,20 @@
 
 #include "common/status.h"
 
-typedef struct db_config {
-    char host[256];
+/* The most servers DATABASE_URL may name (SPEC 11). */
+#define DB_MAX_HOSTS 8
+
+typedef struct db_host {
+    char name[256];
     unsigned port;
+} db_host;
+
+typedef struct db_config {
+    /* The servers in the order of preference: the first that answers and is
+     * ready is used; the server moves down the list when it fails and back
+     * up when an earlier one answers again. At least one. */
+    db_host hosts[DB_MAX_HOSTS];
+    unsigned nhosts;
     char user[128];
     char password[256];
     char database[65];
@@ -54,7 +65,25 @@ status db_apply_schema(void);
  * the others get ST_UNAVAILABLE. */
 void db_set_ready(void);
 
-/* A round trip to the server on this thread's connection: ST_OK or ST_UNAVAILABLE. */
+/* A round trip to the server on this thread's connection: ST_OK, or
+ * ST_UNAVAILABLE when no server answers or the one that does is a Galera
+ * node that is not ready (not Synced: joining, donor, non-primary). */
 status db_ping(void);
+
+/*
+ * Counters for metrics, monotonic since start, readable from any thread:
+ * - db_retry_count(): statements executed again after a Galera certification
+ *   failure or an InnoDB deadlock (error 1213). Each db/ statement is one
+ *   transaction (an autocommit statement or a CALL), so a retry is of the
+ *   whole transaction; at most DB_DEADLOCK_TRIES executions per statement.
+ * - db_retry_exhausted_count(): statements that still failed with 1213 after
+ *   DB_DEADLOCK_TRIES executions (answered 503).
+ * - db_failover_count(): connections opened to a server other than the one
+ *   the previous connection of the same thread used (moves and returns).
+ */
+#define DB_DEADLOCK_TRIES 3
+unsigned long long db_retry_count(void);
+unsigned long long db_retry_exhausted_count(void);
+unsigned long long db_failover_count(void);
 
 #endif

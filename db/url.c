@@ -70,20 +70,34 @@ status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
             FAIL("bad password");
         hostp = at + 1;
     }
-    const char *pcolon = memchr(hostp, ':', (size_t)(slash - hostp));
-    const char *hend = pcolon ? pcolon : slash;
-    if (hend == hostp)
-        FAIL("missing host");
-    if (!pct_decode(hostp, (size_t)(hend - hostp), out->host, sizeof out->host))
-        FAIL("bad host");
-    out->port = 3306;
-    if (pcolon) {
-        char *e;
-        errno = 0;
-        long port = strtol(pcolon + 1, &e, 10);
-        if (errno || e != slash || pcolon[1] < '0' || pcolon[1] > '9' || port < 1 || port > 65535)
-            FAIL("bad port");
-        out->port = (unsigned)port;
+    /* host[:port] or a comma-separated list of them (SPEC 11) */
+    out->nhosts = 0;
+    for (const char *h = hostp;;) {
+        const char *comma = memchr(h, ',', (size_t)(slash - h));
+        const char *hend = comma ? comma : slash;
+        if (out->nhosts == DB_MAX_HOSTS)
+            FAIL("more than 8 servers");
+        db_host *dh = &out->hosts[out->nhosts];
+        const char *pcolon = memchr(h, ':', (size_t)(hend - h));
+        const char *nend = pcolon ? pcolon : hend;
+        if (nend == h)
+            FAIL("missing host");
+        if (!pct_decode(h, (size_t)(nend - h), dh->name, sizeof dh->name))
+            FAIL("bad host");
+        dh->port = 3306;
+        if (pcolon) {
+            char *e;
+            errno = 0;
+            long port = strtol(pcolon + 1, &e, 10);
+            if (errno || e != hend || pcolon[1] < '0' || pcolon[1] > '9' || port < 1 ||
+                port > 65535)
+                FAIL("bad port");
+            dh->port = (unsigned)port;
+        }
+        out->nhosts++;
+        if (!comma)
+            break;
+        h = comma + 1;
     }
     const char *db = slash + 1;
     const char *q = strchr(db, '?');
@@ -107,6 +121,8 @@ status db_url_parse(const char *url, db_config *out, char *why, size_t why_cap)
         }
         q = amp;
     }
+    if (out->socket[0] && out->nhosts > 1)
+        FAIL("socket= names one server: it cannot go with a list of hosts");
     return ST_OK;
 #undef FAIL
 }

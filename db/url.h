@@ -13,6 +13,9 @@
  * Parse a DATABASE_URL: mysql://user:pass@host:port/db, also with the Flask
  * scheme mysql+pymysql://, user and password percent-decoded, port default
  * 3306, ?socket=/path selecting a Unix socket (other query keys refused).
+ * Several servers may be named, mysql://u:p@h1:3311,h2:3312,h3/db (at most
+ * DB_MAX_HOSTS, each with its own port or 3306; not with ?socket=), into
+ * out->hosts in that order.
  * Timeouts are left as they are in *out. ST_INVALID with a reason in
  * why[why_cap] on any error.
  */

@@ -19,6 +19,7 @@ RUN_PACKAGES=(
   libcivetweb-dev libmariadb-dev libmariadb-dev-compat libssl-dev libcrypt-dev
   libcjson-dev libqrencode-dev libpng-dev libjwt-dev
   mariadb-server mariadb-client
+  galera-4 rsync iproute2
   curl ca-certificates
 )
 TEST_PACKAGES=(
@@ -27,7 +28,7 @@ TEST_PACKAGES=(
   zbar-tools oathtool qrencode
   python3 python3-jwt python3-bcrypt
   clang libclang-rt-14-dev
-  openssl nginx iproute2 docker-compose
+  openssl nginx docker-compose
   nodejs
 )
 

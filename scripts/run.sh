@@ -7,6 +7,9 @@
 # development and a random key), RUN_DB_PORT (3307); any other variable of
 # `build/integrity-server --help` is passed through. DATABASE_URL is always
 # set to the private database.
+# RUN_CLUSTER=1 (make run-cluster): the database is instead the three-node
+# Galera cluster of scripts/galera.sh (.run/galera, GALERA_PORT 3311), and
+# DATABASE_URL lists its three nodes.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,18 +38,30 @@ cleanup() {
     fi
     wait "$SERVER_PID" 2>/dev/null || true
   fi
-  scripts/mariadb.sh stop "$DB_DIR" || true
+  if [[ "${RUN_CLUSTER:-0}" == 1 ]]; then
+    scripts/galera.sh stop || true
+  else
+    scripts/mariadb.sh stop "$DB_DIR" || true
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 scripts/deps.sh run
-scripts/mariadb.sh start "$DB_DIR" "$DB_PORT"
+if [[ "${RUN_CLUSTER:-0}" == 1 ]]; then
+  DB_DIR=.run/galera
+  scripts/galera.sh start
+  DATABASE_URL="$(scripts/galera.sh url)"
+  DB_PORT="${GALERA_PORT:-3311} (3 nodes)"
+else
+  scripts/mariadb.sh start "$DB_DIR" "$DB_PORT"
+  SOCK="$(cat "$DB_DIR/socket.path")"
+  DATABASE_URL="mysql://app:app@localhost:$DB_PORT/data_integrity_task?socket=$SOCK"
+fi
+export DATABASE_URL
 scripts/build.sh release
 
-SOCK="$(cat "$DB_DIR/socket.path")"
-export DATABASE_URL="mysql://app:app@localhost:$DB_PORT/data_integrity_task?socket=$SOCK"
 export HOST="${HOST:-127.0.0.1}"
 export PORT="${PORT:-5000}"
 if [[ -z "${JWT_SECRET_KEY:-}" ]]; then

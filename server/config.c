@@ -262,7 +262,9 @@ typedef struct directive {
 static const directive directives[] = {
     PARSER("DATABASE_URL", "mysql://app:app@127.0.0.1:3306/data_integrity_task", parse_database_url,
            "also the Flask app's `mysql+pymysql://user:pass@host:port/db`; `?socket=/path` "
-           "selects a Unix socket; `?charset=` is accepted and ignored (always utf8mb4)"),
+           "selects a Unix socket; `?charset=` is accepted and ignored (always utf8mb4); "
+           "several servers, `mysql://u:p@h1:3311,h2:3312,h3:3313/db` (at most 8): the first "
+           "that answers and is ready is used, another when it fails"),
     PARSER("APP_ENV", NULL, parse_app_env, "`development` allows running without `JWT_SECRET_KEY`"),
     PARSER("JWT_SECRET_KEY", NULL, parse_jwt_key,
            "HS256 key, at least 32 bytes. Missing or short: the server refuses to start, unless "

@@ -82,8 +82,8 @@ static status load(config *c, const env_var *env, char *why, size_t why_cap)
 /* The configuration every test starts from: defaults plus a good key. */
 static void assert_defaults(const config *c)
 {
-    assert_string_equal(c->db.host, "127.0.0.1");
-    assert_int_equal(c->db.port, 3306);
+    assert_string_equal(c->db.hosts[0].name, "127.0.0.1");
+    assert_int_equal(c->db.hosts[0].port, 3306);
     assert_string_equal(c->db.user, "app");
     assert_string_equal(c->db.password, "app");
     assert_string_equal(c->db.database, "data_integrity_task");
@@ -181,8 +181,8 @@ static void test_every_variable_set(void **state)
 
     (void)state;
     assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
-    assert_string_equal(c.db.host, "db.example");
-    assert_int_equal(c.db.port, 3307);
+    assert_string_equal(c.db.hosts[0].name, "db.example");
+    assert_int_equal(c.db.hosts[0].port, 3307);
     assert_string_equal(c.db.user, "root");
     assert_string_equal(c.db.password, "pa@ss");
     assert_string_equal(c.db.database, "shop");
@@ -611,12 +611,12 @@ static void test_database_url(void **state)
         check_invalid("DATABASE_URL", bad[i]);
 
     assert_int_equal(load(&c, sock, why, sizeof why), ST_OK);
-    assert_string_equal(c.db.host, "localhost");
+    assert_string_equal(c.db.hosts[0].name, "localhost");
     assert_string_equal(c.db.socket, "/run/mysqld/mysqld.sock");
     assert_string_equal(c.db.user, "u");
     assert_string_equal(c.db.password, "p");
     assert_string_equal(c.db.database, "d");
-    assert_int_equal(c.db.port, 3306);
+    assert_int_equal(c.db.hosts[0].port, 3306);
     config_wipe(&c);
 }
 

@@ -2,7 +2,8 @@
  * test_db_url.c - unit tests for db_url_parse in db/url.c: DATABASE_URL in the
  * service's mysql:// form and the Flask app's mysql+pymysql:// form, with
  * percent-decoded credentials, the default port, ?socket= and ?charset=,
- * and every malformed shape refused with a message naming DATABASE_URL.
+ * a list of servers (SPEC 11), and every malformed shape refused with a
+ * message naming DATABASE_URL.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,8 +23,11 @@
 static void fill_junk(db_config *c)
 {
     memset(c, 0, sizeof *c);
-    snprintf(c->host, sizeof c->host, "junk-host");
-    c->port = 1;
+    for (size_t i = 0; i < DB_MAX_HOSTS; i++) {
+        snprintf(c->hosts[i].name, sizeof c->hosts[i].name, "junk-host");
+        c->hosts[i].port = 1;
+    }
+    c->nhosts = 5;
     snprintf(c->user, sizeof c->user, "junk-user");
     snprintf(c->password, sizeof c->password, "junk-password");
     snprintf(c->database, sizeof c->database, "junk-db");
@@ -83,11 +87,14 @@ static void test_good_urls(void **state)
         status st = db_url_parse(good_urls[i].url, &c, why, sizeof why);
         if (st != ST_OK)
             fail_msg("%s: refused (%s)", good_urls[i].url, why);
-        if (strcmp(c.host, good_urls[i].host) != 0)
-            fail_msg("%s: host \"%s\", want \"%s\"", good_urls[i].url, c.host,
+        if (c.nhosts != 1)
+            fail_msg("%s: %u hosts, want 1", good_urls[i].url, c.nhosts);
+        if (strcmp(c.hosts[0].name, good_urls[i].host) != 0)
+            fail_msg("%s: host \"%s\", want \"%s\"", good_urls[i].url, c.hosts[0].name,
                      good_urls[i].host);
-        if (c.port != good_urls[i].port)
-            fail_msg("%s: port %u, want %u", good_urls[i].url, c.port, good_urls[i].port);
+        if (c.hosts[0].port != good_urls[i].port)
+            fail_msg("%s: port %u, want %u", good_urls[i].url, c.hosts[0].port,
+                     good_urls[i].port);
         if (strcmp(c.user, good_urls[i].user) != 0)
             fail_msg("%s: user \"%s\", want \"%s\"", good_urls[i].url, c.user,
                      good_urls[i].user);
@@ -154,7 +161,48 @@ static const char *const bad_urls[] = {
     "mysql://h/d?Socket=/tmp/m.sock",
     "mysql://h/d?socket",
     "mysql://h/d?socket=",
+    /* lists of servers */
+    "mysql://h1,/d",
+    "mysql://,h2/d",
+    "mysql://h1,,h2/d",
+    "mysql://h1:3306,h2:0/d",
+    "mysql://h1:3306:3307/d",
+    "mysql://h1,h2/d?socket=/tmp/m.sock",
+    "mysql://a,b,c,d,e,f,g,h,i/d",
 };
+
+/* Several servers, in their order, each with its own port (SPEC 11). */
+static void test_host_lists(void **state)
+{
+    static const struct {
+        const char *url;
+        unsigned n;
+        const char *names[DB_MAX_HOSTS];
+        unsigned ports[DB_MAX_HOSTS];
+    } cases[] = {
+        {"mysql://u:p@h1:3311,h2:3312,h3:3313/db", 3, {"h1", "h2", "h3"}, {3311, 3312, 3313}},
+        {"mysql://u:p@127.0.0.1:4500,127.0.0.1:4510/db", 2, {"127.0.0.1", "127.0.0.1"},
+         {4500, 4510}},
+        {"mysql+pymysql://u:p@a,b:1/db?charset=utf8mb4", 2, {"a", "b"}, {3306, 1}},
+        {"mysql://a,b,c,d,e,f,g,h/d", 8, {"a", "b", "c", "d", "e", "f", "g", "h"},
+         {3306, 3306, 3306, 3306, 3306, 3306, 3306, 3306}},
+        {"mysql://u:p%2C@x%2Cy:7/d", 1, {"x,y"}, {7}},
+    };
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        db_config c;
+        char why[256] = "";
+        fill_junk(&c);
+        if (db_url_parse(cases[i].url, &c, why, sizeof why) != ST_OK)
+            fail_msg("%s: refused (%s)", cases[i].url, why);
+        if (c.nhosts != cases[i].n)
+            fail_msg("%s: %u hosts, want %u", cases[i].url, c.nhosts, cases[i].n);
+        for (unsigned k = 0; k < cases[i].n; k++) {
+            assert_string_equal(c.hosts[k].name, cases[i].names[k]);
+            assert_int_equal(c.hosts[k].port, cases[i].ports[k]);
+        }
+    }
+}
 
 static void test_bad_urls(void **state)
 {
@@ -231,6 +279,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_urls),
         cmocka_unit_test(test_bad_urls),
+        cmocka_unit_test(test_host_lists),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_small_why_buffer),
     };
