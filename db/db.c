@@ -69,6 +69,8 @@ static db_config g_cfg;
  * use the database, and every request that needs it answers 503. */
 static atomic_bool g_ready;
 static _Thread_local bool t_startup;
+/* db_error_count and db_retry_count (db.h). */
+static atomic_ullong g_errors, g_retries;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
 
@@ -137,6 +139,7 @@ static status conn_open(db_conn *c, char *why, size_t why_cap)
         if (why)
             snprintf(why, why_cap, "%u %s", mysql_errno(m), mysql_error(m));
         mysql_close(m);
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         atomic_store(&g_connect_failed_ms, monotonic_ms());
         return ST_UNAVAILABLE;
     }
@@ -217,10 +220,12 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
         return ST_INVALID;
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_LOCK_DEADLOCK:
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         return ST_UNAVAILABLE;
     default:
         break;
     }
+    atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
     if (is_connection_error(err)) {
         conn_drop(c);
         return ST_UNAVAILABLE;
@@ -502,4 +507,19 @@ status db_ping(void)
         return ST_UNAVAILABLE;
     }
     return ST_OK;
+}
+
+unsigned long long db_error_count(void)
+{
+    return atomic_load_explicit(&g_errors, memory_order_relaxed);
+}
+
+void db_count_retry(void)
+{
+    atomic_fetch_add_explicit(&g_retries, 1, memory_order_relaxed);
+}
+
+unsigned long long db_retry_count(void)
+{
+    return atomic_load_explicit(&g_retries, memory_order_relaxed);
 }

@@ -57,4 +57,15 @@ void db_set_ready(void);
 /* A round trip to the server on this thread's connection: ST_OK or ST_UNAVAILABLE. */
 status db_ping(void);
 
+/*
+ * Counters for the server's metrics, read at any time from any thread; they
+ * only grow. db_error_count: database errors since start (failed connects,
+ * lost connections, timeouts, deadlocks, unexpected server errors; not a
+ * duplicate key or a failed CHECK, which are answers about the data).
+ * db_retry_count: statements or transactions run again after a transient
+ * error (none are yet: 0).
+ */
+unsigned long long db_error_count(void);
+unsigned long long db_retry_count(void);
+
 #endif

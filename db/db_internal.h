@@ -59,6 +59,10 @@ status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results);
  * connection. */
 status db_stmt_error(MYSQL_STMT *stmt);
 
+/* Count one statement or transaction run again after a transient error
+ * (db_retry_count in db.h): called by whoever retries. */
+void db_count_retry(void);
+
 /* MYSQL_BIND builders: each fills one element and returns nothing. */
 static inline void db_bind_str(MYSQL_BIND *b, const char *s, unsigned long *len)
 {
