@@ -450,5 +450,58 @@ class RequestIdTests(MetricsTestCase):
         self.assertNotIn("Bearer", out)
 
 
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs")
+PROMQL_WORDS = {"sum", "by", "rate", "increase", "histogram_quantile", "count", "time", "le",
+                "route", "status", "result", "job", "instance", "version", "without", "on",
+                "avg", "max", "min", "irate", "offset", "bool", "and", "or", "unless"}
+
+
+class DocsTests(MetricsTestCase):
+    """docs/prometheus.yml and docs/grafana-dashboard.json parse, and every
+    series the dashboard queries is one a real server writes."""
+
+    def test_prometheus_config(self):
+        import yaml   # Debian's python3-yaml (scripts/deps.sh)
+        with open(os.path.join(DOCS, "prometheus.yml")) as f:
+            conf = yaml.safe_load(f)
+        jobs = conf["scrape_configs"]
+        self.assertEqual(len(jobs), 1)
+        self.assertEqual(jobs[0]["metrics_path"], "/metrics")
+        targets = [t for sc in jobs[0]["static_configs"] for t in sc["targets"]]
+        self.assertTrue(targets)
+        for t in targets:
+            self.assertRegex(t, r"^[\w.-]+:\d+$")
+
+    def test_dashboard_uses_only_real_series(self):
+        with open(os.path.join(DOCS, "grafana-dashboard.json")) as f:
+            dash = json.load(f)
+        self.assertTrue(dash["title"])
+        self.assertTrue(dash["panels"])
+        # A scrape after some traffic, so that the labelled series exist.
+        self.token()
+        self.req("GET", "/nope")
+        s = self.scrape_when(lambda s: s.with_name("http_requests_total"))
+        written = set()
+        for fam in s.families.values():
+            written.add(fam.name)
+            for sample in fam.samples:
+                written.add(sample.name)
+        exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+        self.assertGreaterEqual(len(exprs), 10)
+        used = set()
+        for e in exprs:
+            no_strings = re.sub(r'"[^"]*"', '""', e)
+            no_ranges = re.sub(r"\[[^\]]*\]", "", no_strings)
+            for word in re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", no_ranges):
+                if word not in PROMQL_WORDS:
+                    used.add(word)
+        self.assertTrue(used)
+        self.assertEqual(used - written, set(), f"queried but never written: {used - written}")
+        for family in ("http_requests_total", "http_request_duration_seconds_bucket",
+                       "integrity_logins_total", "integrity_totp_verifications_total",
+                       "integrity_lockouts_total", "integrity_db_errors_total"):
+            self.assertIn(family, used)
+
+
 if __name__ == "__main__":
     harness.main()
