@@ -250,9 +250,8 @@ void metrics_token_issued(void)
  * The process, from /proc
  * ====================================================================== */
 
-/* Fields 14, 15 (utime, stime, in ticks), 22 (starttime, ticks after boot),
- * 23 (vsize, bytes) and 24 (rss, pages) of /proc/self/stat, and the boot
- * time of /proc/stat. */
+/* Fields 22 (starttime, ticks after boot), 23 (vsize, bytes) and 24 (rss,
+ * pages) of /proc/self/stat, and the boot time of /proc/stat. */
 static bool read_proc(metrics_external *ext)
 {
     char buf[1024];
@@ -263,11 +262,11 @@ static bool read_proc(metrics_external *ext)
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    unsigned long long utime, stime, start, vsize, rss;
+    unsigned long long start, vsize, rss;
     if (!p || sscanf(p + 2,
-                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
+                     "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
                      "%*d %llu %llu %llu",
-                     &utime, &stime, &start, &vsize, &rss) != 5)
+                     &start, &vsize, &rss) != 3)
         return false;
     long tick = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
     if (tick <= 0 || page <= 0)
@@ -280,7 +279,6 @@ static bool read_proc(metrics_external *ext)
                 break;
         fclose(f);
     }
-    ext->cpu_seconds = (double)(utime + stime) / (double)tick;
     ext->start_time_seconds = (double)btime + (double)start / (double)tick;
     ext->vsize_bytes = vsize;
     ext->rss_bytes = rss * (unsigned long long)page;
@@ -309,6 +307,11 @@ void metrics_collect(metrics_external *ext)
     ext->db_retries = db_retry_count();
     ext->lockouts = users_lockout_count();
     ext->has_process = read_proc(ext);
+    /* CPU time from getrusage: microseconds, where /proc counts 10 ms ticks. */
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0)
+        ext->cpu_seconds = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                           ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
     if (ext->has_process) {
         ext->open_fds = count_fds();
         struct rlimit rl;
@@ -434,7 +437,7 @@ static void render_one(strbuf *out, metrics_series s, const metrics_external *ex
         sb_lit(out, "\"} 1\n");
         return;
     case METRIC_CPU:
-        sb_printf(out, "process_cpu_seconds_total %.2f\n", ext->cpu_seconds);
+        sb_printf(out, "process_cpu_seconds_total %.6f\n", ext->cpu_seconds);
         return;
     case METRIC_RSS:
         sample_u(out, "process_resident_memory_bytes", ext->rss_bytes);

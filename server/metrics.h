@@ -109,7 +109,7 @@ int metrics_route_register(const char *pattern);
 const char *metrics_route_label(int route_index);
 
 /*
- * One request answered: `route` from metrics_route_register (or
+ * One request answered: `route_index` from metrics_route_register (or
  * METRICS_ROUTE_OTHER), `method` as sent (any other than the usual eight
  * counts as "other"), `code` the status sent, `us` its duration in
  * microseconds. Thread-safe, lock-free.
