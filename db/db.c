@@ -101,6 +101,8 @@ static db_config g_cfg;
  * use the database, and every request that needs it answers 503. */
 static atomic_bool g_ready;
 static _Thread_local bool t_startup;
+/* db_error_count (db.h). */
+static atomic_ullong g_errors;
 static atomic_llong g_connect_failed_ms; /* monotonic ms of the last failure, 0 if none */
 static _Thread_local db_conn t_conn;
 /* Per server, monotonic ms until which it is skipped (0: usable). */
@@ -277,6 +279,7 @@ static status host_open(unsigned i, db_conn *c, char *why, size_t why_cap)
             snprintf(why, why_cap, "%s:%u: %u %s", h->name, h->port, mysql_errno(m),
                      mysql_error(m));
         mysql_close(m);
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         return ST_UNAVAILABLE;
     }
     char reason[256] = "";
@@ -284,6 +287,7 @@ static status host_open(unsigned i, db_conn *c, char *why, size_t why_cap)
         if (why)
             snprintf(why, why_cap, "%s:%u: %s", h->name, h->port, reason);
         mysql_close(m);
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         return ST_UNAVAILABLE;
     }
     c->mysql = m;
@@ -405,6 +409,7 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
         return ST_INVALID;
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_LOCK_DEADLOCK:
+        atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
         return ST_UNAVAILABLE;
     case ER_WSREP_NOT_READY:
         /* A Galera node that left the primary component or is not yet
@@ -416,6 +421,7 @@ static status map_error(db_conn *c, unsigned err, const char *msg)
     default:
         break;
     }
+    atomic_fetch_add_explicit(&g_errors, 1, memory_order_relaxed);
     if (is_connection_error(err)) {
         conn_drop(c);
         return ST_UNAVAILABLE;
@@ -743,4 +749,9 @@ status db_ping(void)
         if (attempt > 0 || g_cfg.nhosts == 1 || c->mysql)
             return ST_UNAVAILABLE;
     }
+}
+
+unsigned long long db_error_count(void)
+{
+    return atomic_load_explicit(&g_errors, memory_order_relaxed);
 }

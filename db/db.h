@@ -80,10 +80,14 @@ status db_ping(void);
  *   DB_DEADLOCK_TRIES executions (answered 503).
  * - db_failover_count(): connections opened to a server other than the one
  *   the previous connection of the same thread used (moves and returns).
+ * - db_error_count(): database errors (failed connects, lost connections,
+ *   timeouts, deadlocks, unexpected server errors; not a duplicate key or a
+ *   failed CHECK, which are answers about the data).
  */
 #define DB_DEADLOCK_TRIES 3
 unsigned long long db_retry_count(void);
 unsigned long long db_retry_exhausted_count(void);
 unsigned long long db_failover_count(void);
+unsigned long long db_error_count(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "db/users.h"
 
 #include <openssl/crypto.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,10 +71,13 @@ static const char SQL_LOCK_OWED[] =
     " + LEAST(? << LEAST(GREATEST(CAST(failed_logins AS SIGNED) - ?, 0), 17), GREATEST(?, 86400))"
     " WHERE id = ? AND locked_until IS NULL AND failed_logins >= ?";
 
+/* Each statement that may set a lock notes in @integrity_locked whether it
+ * did, for users_lockout_count (read by SQL_LOCKED_NOW only after it matched
+ * its row: a statement that matched none leaves the variable as it was). */
 static const char SQL_PASSWORD_FAILED[] =
     "UPDATE users SET"
-    " locked_until = IF(failed_logins + 1 >= ? AND NOT " SQL_LOCKED ", " SQL_NEXT_LOCK_END
-    ", locked_until),"
+    " locked_until = IF(@integrity_locked := (failed_logins + 1 >= ? AND NOT " SQL_LOCKED
+    "), " SQL_NEXT_LOCK_END ", locked_until),"
     " failed_logins = failed_logins + 1,"
     " attempts_in_flight = IF(? AND attempts_in_flight > 0, attempts_in_flight - 1,"
     "   attempts_in_flight)"
@@ -89,12 +93,14 @@ static const char SQL_RELEASE[] = "UPDATE users SET " SQL_RELEASE_ONE " WHERE id
 /* The closing wrong code is a failure as a wrong password is. */
 static const char SQL_CODE_FAILED[] =
     "UPDATE users SET"
-    " locked_until = IF(challenge_failures + 1 >= ? AND failed_logins + 1 >= ?"
-    "   AND NOT " SQL_LOCKED ", " SQL_NEXT_LOCK_END ", locked_until),"
+    " locked_until = IF(@integrity_locked := (challenge_failures + 1 >= ?"
+    "   AND failed_logins + 1 >= ? AND NOT " SQL_LOCKED "), " SQL_NEXT_LOCK_END ", locked_until),"
     " failed_logins = IF(challenge_failures + 1 >= ?, failed_logins + 1, failed_logins),"
     " challenge_expires = IF(challenge_failures + 1 >= ?, NULL, challenge_expires),"
     " challenge_failures = IF(challenge_failures + 1 >= ?, 0, challenge_failures + 1)"
     " WHERE id = ? AND challenge_expires > UNIX_TIMESTAMP()";
+
+static const char SQL_LOCKED_NOW[] = "SELECT IFNULL(@integrity_locked, 0)";
 
 static const char SQL_COMPLETE[] =
     "UPDATE users SET totp_last_step = ?, totp_enrolled = 1, challenge_expires = NULL,"
@@ -105,6 +111,31 @@ static const char SQL_SET_SECRET[] = "UPDATE users SET totp_secret = ? WHERE id 
 
 static const char SQL_ANY_SEALED[] =
     "SELECT totp_secret FROM users WHERE totp_secret LIKE 'v1.%' LIMIT 1";
+
+/* users_lockout_count: the locks this process's statements set. */
+static atomic_ullong g_lockouts;
+
+unsigned long long users_lockout_count(void)
+{
+    return atomic_load_explicit(&g_lockouts, memory_order_relaxed);
+}
+
+/* After a statement that may have set a lock matched its row: count the
+ * lock it set, if it did. The answer does not depend on it: an error here
+ * only goes uncounted. */
+static void note_lockout(void)
+{
+    MYSQL_STMT *s = NULL;
+    int64_t locked = 0;
+    my_bool is_null = 0;
+    MYSQL_BIND r[1];
+    if (db_exec(SQL_LOCKED_NOW, NULL, &s, NULL) != ST_OK)
+        return;
+    db_bind_out_i64(&r[0], &locked, &is_null);
+    if (db_fetch(s, r) == ST_OK && !is_null && locked)
+        atomic_fetch_add_explicit(&g_lockouts, 1, memory_order_relaxed);
+    db_done(s);
+}
 
 status users_create(const char *username, const char *password_hash, const char *totp_secret)
 {
@@ -201,7 +232,10 @@ status users_reserve_attempt(uint64_t id, unsigned max_failures, unsigned lock_s
         db_bind_i64(&q[2], &lock);
         db_bind_u64(&q[3], &id);
         db_bind_i64(&q[4], &max);
-        st = db_exec(SQL_LOCK_OWED, q, NULL, NULL);
+        uint64_t set = 0;
+        st = db_exec(SQL_LOCK_OWED, q, NULL, &set);
+        if (st == ST_OK && set == 1)
+            atomic_fetch_add_explicit(&g_lockouts, 1, memory_order_relaxed);
         if (st == ST_OK)
             st = throttle_state(id, max, &remaining, &owed);
     }
@@ -227,7 +261,11 @@ status users_password_failed(uint64_t id, unsigned max_failures, unsigned lock_s
     db_bind_i64(&p[3], &lock);
     db_bind_i64(&p[4], &rel);
     db_bind_u64(&p[5], &id);
-    return db_exec(SQL_PASSWORD_FAILED, p, NULL, NULL);
+    uint64_t n = 0;
+    status st = db_exec(SQL_PASSWORD_FAILED, p, NULL, &n);
+    if (st == ST_OK && n == 1)
+        note_lockout();
+    return st;
 }
 
 status users_open_challenge(uint64_t id, unsigned challenge_seconds, const char *new_hash)
@@ -258,7 +296,11 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
     db_bind_i64(&p[6], &mc);
     db_bind_i64(&p[7], &mc);
     db_bind_u64(&p[8], &id);
-    return db_exec(SQL_CODE_FAILED, p, NULL, NULL);
+    uint64_t n = 0;
+    status st = db_exec(SQL_CODE_FAILED, p, NULL, &n);
+    if (st == ST_OK && n == 1)
+        note_lockout();
+    return st;
 }
 
 status users_complete_login(uint64_t id, int64_t step)

@@ -101,6 +101,11 @@ status users_code_failed(uint64_t id, unsigned max_code_failures, unsigned max_f
  */
 status users_complete_login(uint64_t id, int64_t step);
 
+/* The account locks set by this process's statements since start (each
+ * lock counted once, by the statement that set it), for the server's
+ * metrics. Any thread; it only grows. */
+unsigned long long users_lockout_count(void);
+
 /* Replace the stored TOTP secret of user `id` (sealing an old plaintext one). */
 status users_set_secret(uint64_t id, const char *totp_secret);
 

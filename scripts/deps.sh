@@ -26,7 +26,7 @@ TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
   libcmocka-dev valgrind
   zbar-tools oathtool qrencode
-  python3 python3-jwt python3-bcrypt
+  python3 python3-jwt python3-bcrypt python3-prometheus-client python3-yaml
   clang libclang-rt-14-dev
   openssl nginx docker-compose
   nodejs

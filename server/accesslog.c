@@ -148,48 +148,94 @@ void accesslog_stop(void)
 
 /* ---- the line ---- */
 
+static accesslog_format g_format = ACCESSLOG_TEXT;
+
+void accesslog_set_format(accesslog_format f)
+{
+    g_format = f;
+}
+
 /* Append `s` with control and non-ASCII bytes escaped, so a client cannot
  * forge log lines: at most 200 input bytes, and `keep` bytes left free for
- * the rest of the line. */
-static void log_sanitized(fixbuf *f, size_t keep, const char *s)
+ * the rest of the line. In JSON, a quote and a backslash are escaped too
+ * and bytes outside printable ASCII become \u00NN (valid JSON whatever the
+ * bytes; the path's bytes are not necessarily UTF-8). */
+static void log_sanitized(fixbuf *f, size_t keep, const char *s, bool json)
 {
     static const char hex[] = "0123456789abcdef";
-    for (size_t i = 0; s[i] && i < 200 && f->n + 4 + keep < f->cap; i++) {
+    for (size_t i = 0; s[i] && i < 200 && f->n + 6 + keep < f->cap; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch >= 0x7f || ch == '\\') {
-            char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
-            fixbuf_mem(f, esc, sizeof esc);
+        if (ch < 0x20 || ch >= 0x7f || ch == '\\' || (json && ch == '"')) {
+            if (!json) {
+                char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
+                fixbuf_mem(f, esc, sizeof esc);
+            } else if (ch == '\\' || ch == '"') {
+                char esc[2] = {'\\', (char)ch};
+                fixbuf_mem(f, esc, sizeof esc);
+            } else {
+                char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+                fixbuf_mem(f, esc, sizeof esc);
+            }
         } else {
             fixbuf_putc(f, (char)ch);
         }
     }
 }
 
-/* Formatted on the stack and handed whole to the buffered writer, which
- * writes many lines per write(2). */
-void accesslog_request(const char *method, const char *path, int code, const struct timespec *t0)
+/* The duration in milliseconds with one decimal, rounded, in integers (no
+ * floating-point printf per line). */
+static void log_ms(fixbuf *f, long long us)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    /* tenths of a millisecond, rounded, in integers (no floating-point printf per line) */
-    long long us =
-        (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
     long long tenths = us < 0 ? 0 : (us + 50) / 100;
+    fixbuf_int(f, tenths / 10);
+    FIXBUF_LIT(f, ".");
+    fixbuf_int(f, tenths % 10);
+}
+
+size_t accesslog_format_line(char *buf, size_t cap, accesslog_format fmt, const accesslog_entry *e)
+{
     static _Thread_local time_cache c;
     const char *ts = time_cache_now(&c, true);
+    /* The line's end is kept free while the client's bytes go in, and is
+     * written whole: the line always ends with its '\n'. */
+    fixbuf f = fixbuf_on(buf, cap);
+    if (fmt == ACCESSLOG_JSON) {
+        FIXBUF_LIT(&f, "{\"time\":\"");
+        fixbuf_str(&f, ts);
+        FIXBUF_LIT(&f, "\",\"method\":\"");
+        log_sanitized(&f, 240, e->method, true);
+        FIXBUF_LIT(&f, "\",\"route\":\"");
+        log_sanitized(&f, 240, e->route ? e->route : "other", true);
+        FIXBUF_LIT(&f, "\",\"path\":\"");
+        log_sanitized(&f, 160, e->path, true);
+        FIXBUF_LIT(&f, "\",\"status\":");
+        fixbuf_int(&f, e->status);
+        FIXBUF_LIT(&f, ",\"duration_ms\":");
+        log_ms(&f, e->duration_us);
+        FIXBUF_LIT(&f, ",\"request_id\":\"");
+        log_sanitized(&f, 4, e->request_id ? e->request_id : "", true);
+        FIXBUF_LIT(&f, "\"}\n");
+    } else {
+        fixbuf_str(&f, ts);
+        FIXBUF_LIT(&f, " ");
+        log_sanitized(&f, 48, e->method, false);
+        FIXBUF_LIT(&f, " ");
+        log_sanitized(&f, 48, e->path, false);
+        FIXBUF_LIT(&f, " ");
+        fixbuf_int(&f, e->status);
+        FIXBUF_LIT(&f, " ");
+        log_ms(&f, e->duration_us);
+        FIXBUF_LIT(&f, "ms\n");
+    }
+    return f.over ? 0 : f.n;
+}
+
+/* Formatted on the stack and handed whole to the buffered writer, which
+ * writes many lines per write(2). */
+void accesslog_request(const accesslog_entry *e)
+{
     char line[1024];
-    fixbuf f = fixbuf_on(line, sizeof line);
-    fixbuf_str(&f, ts);
-    FIXBUF_LIT(&f, " ");
-    log_sanitized(&f, 48, method);
-    FIXBUF_LIT(&f, " ");
-    log_sanitized(&f, 48, path);
-    FIXBUF_LIT(&f, " ");
-    fixbuf_int(&f, code);
-    FIXBUF_LIT(&f, " ");
-    fixbuf_int(&f, tenths / 10);
-    FIXBUF_LIT(&f, ".");
-    fixbuf_int(&f, tenths % 10);
-    FIXBUF_LIT(&f, "ms\n");
-    accesslog_line(line, f.n);
+    size_t n = accesslog_format_line(line, sizeof line, g_format, e);
+    if (n)
+        accesslog_line(line, n);
 }

@@ -202,6 +202,35 @@ static status parse_tls(config *c, const char *cert, config_getter get, char *wh
     return ST_OK;
 }
 
+/* METRICS_PORT: unset or empty is no listener at all. */
+static status parse_metrics_port(config *c, const char *v, config_getter get, char *why,
+                                 size_t why_cap)
+{
+    (void)get;
+    unsigned long port = 0;
+    if (v && !parse_uint(v, 1, 65535, &port)) {
+        snprintf(why, why_cap, "METRICS_PORT must be a whole number from 1 to 65535");
+        return ST_INVALID;
+    }
+    c->metrics_port = (unsigned)port;
+    return ST_OK;
+}
+
+static status parse_log_format(config *c, const char *v, config_getter get, char *why,
+                               size_t why_cap)
+{
+    (void)get;
+    if (strcmp(v, "text") == 0) {
+        c->log_json = false;
+    } else if (strcmp(v, "json") == 0) {
+        c->log_json = true;
+    } else {
+        snprintf(why, why_cap, "LOG_FORMAT must be 'text' or 'json'");
+        return ST_INVALID;
+    }
+    return ST_OK;
+}
+
 /* CivetWeb gives each connection a worker for as long as it is kept alive,
  * so the pool must outnumber the clients' connections; an idle worker costs
  * little (its MySQL connection opens on first use). */
@@ -311,6 +340,17 @@ static const directive directives[] = {
     PARSER("TLS_CERT", NULL, parse_tls,
            "PEM certificate file; with `TLS_KEY`: serve HTTPS only, TLS 1.2 or later"),
     PARSER("TLS_KEY", NULL, NULL, "PEM private key file; set together with `TLS_CERT`"),
+    PARSER("METRICS_PORT", NULL, parse_metrics_port,
+           "port of a second, plain-HTTP listener that serves Prometheus metrics at "
+           "`GET /metrics` (and nothing else); unset: no metrics listener. `/metrics` is never "
+           "served on `PORT`"),
+    STRING("METRICS_HOST", "127.0.0.1", metrics_host,
+           "listen address of the metrics listener; keep it private (the metrics carry no "
+           "secret but tell request rates and login failures)"),
+    PARSER("LOG_FORMAT", "text", parse_log_format,
+           "`text`: one line per request, `<time> <method> <path> <status> <ms>ms`. `json`: one "
+           "JSON object per line with `time`, `method`, `route`, `path`, `status`, `duration_ms` "
+           "and `request_id`"),
 };
 
 #define N_DIRECTIVES (sizeof directives / sizeof directives[0])

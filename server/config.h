@@ -37,6 +37,9 @@ typedef struct config {
     bool sched_batch;             /* SCHED_POLICY=batch: every thread runs SCHED_BATCH */
     char tls_cert[1024];
     char tls_key[1024];
+    unsigned metrics_port; /* 0: no metrics listener */
+    char metrics_host[256];
+    bool log_json; /* LOG_FORMAT=json */
 } config;
 
 /* How config_load reads a variable: getenv, or a table in tests. */

@@ -34,8 +34,11 @@ typedef struct request {
     const char *query;    /* raw query string or NULL */
     const char *path_arg; /* the '*' segment of the route's pattern, or NULL */
     size_t path_arg_len;
-    char user[65]; /* token subject on guarded routes */
-    int code;      /* the HTTP status code sent, for the log */
+    char user[65];       /* token subject on guarded routes */
+    char request_id[65]; /* X-Request-Id of the answer (server/reqid.h); empty: none */
+    int route;           /* the route's index for metrics (server/metrics.h) */
+    int code;            /* the HTTP status code sent, for the log */
+    const char *error;   /* the "error" code of an error answer sent, or NULL */
     bool sent;
     bool close;   /* answer with Connection: close (unread body, HTTP/1.0 stream) */
     bool chunked; /* a stream begun with chunked encoding */
@@ -53,12 +56,18 @@ typedef struct route_method {
 typedef struct route {
     const char *pattern; /* CivetWeb pattern ending in $; one * is a path segment */
     route_method methods[ROUTE_METHODS_MAX];
-    char allow[64]; /* filled by http_register */
+    char allow[64];    /* filled by http_register */
+    int metrics_index; /* filled by http_register (metrics_route_register) */
 } route;
 
 /* Register `routes` (an array ending with a NULL pattern, kept alive by the
  * caller) and the JSON 404 catch-all on `ctx`. */
 void http_register(struct mg_context *ctx, route *routes, const config *cfg);
+
+/* Register GET /metrics (server/metrics.h) and a 404 for every other path on
+ * `ctx`, the metrics listener's own CivetWeb context: the API's context
+ * never serves it. Those requests are neither logged nor counted. */
+void http_register_metrics(struct mg_context *ctx);
 
 /*
  * Graceful stop, first half: from now on new requests are answered 503
@@ -116,7 +125,7 @@ bool http_path_clean(const char *path);
 
 /* Send `body` (len bytes of JSON) with `code`; `headers` is NULL or extra
  * "Name: value\r\n" lines. Adds Content-Type, Content-Length, Cache-Control:
- * no-store and X-Content-Type-Options: nosniff. */
+ * no-store, X-Content-Type-Options: nosniff and the request's X-Request-Id. */
 void http_send(request *r, int code, const char *content_type, const void *body, size_t len,
                const char *headers);
 void http_send_json(request *r, int code, const strbuf *body, const char *headers);

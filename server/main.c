@@ -21,6 +21,7 @@
 #include "server/accesslog.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "server/metrics.h"
 #include "server/routes.h"
 #include "server/secrets.h"
 
@@ -115,6 +116,38 @@ static void apply_sched_policy(const config *cfg)
                 strerror(errno));
 }
 
+/*
+ * The metrics listener (METRICS_PORT): a CivetWeb context of its own, with
+ * its own port and two threads, that serves GET /metrics and nothing else,
+ * so the API's port never does and a scrape never waits behind API
+ * requests for a worker. Plain HTTP; NULL when it cannot listen.
+ */
+static struct mg_context *metrics_start(const config *cfg, char *ports, size_t ports_cap)
+{
+    bool v6 = strchr(cfg->metrics_host, ':') != NULL;
+    snprintf(ports, ports_cap, v6 ? "[%s]:%u" : "%s:%u", cfg->metrics_host, cfg->metrics_port);
+    /* clang-format off */
+    const char *options[] = {
+        "listening_ports", ports,
+        "num_threads", "2",
+        "enable_keep_alive", "yes",
+        "keep_alive_timeout_ms", "5000",
+        "request_timeout_ms", "5000",
+        "enable_directory_listing", "no",
+        "decode_url", "no",
+        NULL,
+    };
+    /* clang-format on */
+    struct mg_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.log_message = on_log_message;
+    cb.http_error = http_error_callback;
+    struct mg_context *ctx = mg_start(&cb, NULL, options);
+    if (ctx)
+        http_register_metrics(ctx);
+    return ctx;
+}
+
 static const char *env_get(const char *name)
 {
     return getenv(name);
@@ -160,7 +193,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    struct mg_context *ctx = NULL;
+    struct mg_context *ctx = NULL, *metrics_ctx = NULL;
     bool db_ready = false, auth_ready = false;
     if (db_init(&cfg.db) != ST_OK) {
         fprintf(stderr, "integrity-server: MySQL client library failed to start\n");
@@ -213,16 +246,27 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_sigs, &main_mask);
     sigdelset(&main_mask, SIGTERM);
     sigdelset(&main_mask, SIGINT);
+    accesslog_set_format(cfg.log_json ? ACCESSLOG_JSON : ACCESSLOG_TEXT);
+    metrics_init(INTEGRITY_VERSION);
     if (!accesslog_start(STDOUT_FILENO))
         fprintf(stderr, "integrity-server: no access-log thread; writing each line directly\n");
     mg_init_library(tls ? MG_FEATURES_TLS : 0);
     ctx = mg_start(&cb, &cfg, options);
+    char metrics_ports[300] = "";
+    if (ctx && cfg.metrics_port)
+        metrics_ctx = metrics_start(&cfg, metrics_ports, sizeof metrics_ports);
     pthread_sigmask(SIG_SETMASK, &main_mask, NULL);
     if (!ctx) {
         fprintf(stderr, "integrity-server: cannot listen on %s\n", ports);
         goto out;
     }
+    if (cfg.metrics_port && !metrics_ctx) {
+        fprintf(stderr, "integrity-server: cannot listen on %s (METRICS_PORT)\n", metrics_ports);
+        goto out;
+    }
     http_register(ctx, g_routes, &cfg);
+    if (metrics_ctx)
+        fprintf(stderr, "integrity-server: metrics on http://%s/metrics\n", metrics_ports);
     fprintf(stderr, "integrity-server %s listening on %s://%s:%u (%u threads)\n", INTEGRITY_VERSION,
             tls ? "https" : "http", cfg.host, cfg.port, cfg.threads);
 
@@ -262,6 +306,8 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
+    if (metrics_ctx)
+        mg_stop(metrics_ctx);
     if (ctx)
         mg_stop(ctx); /* closes the listeners and connections, joins the workers */
     mg_exit_library();

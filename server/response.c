@@ -11,6 +11,7 @@
 
 #include "common/fixbuf.h"
 #include "server/http.h"
+#include "server/reqid.h"
 #include "server/timecache.h"
 
 static bool is_head(const request *r)
@@ -115,6 +116,11 @@ static void send_head_and_body(request *r, int code, const char *content_type, c
         FIXBUF_LIT(&h, "\r\n");
     }
     FIXBUF_LIT(&h, COMMON_HEADERS);
+    if (r->request_id[0]) {
+        FIXBUF_LIT(&h, "X-Request-Id: ");
+        fixbuf_str(&h, r->request_id); /* reqid_valid: no CR, LF or space */
+        FIXBUF_LIT(&h, "\r\n");
+    }
     FIXBUF_LIT(&h, "Date: ");
     fixbuf_str(&h, http_date());
     if (keep_alive(r)) {
@@ -192,6 +198,7 @@ void http_send_error_h(request *r, int code, const char *error, const char *mess
     sb_puts(&b, ",\"error\":");
     jsonio_str(&b, error);
     sb_puts(&b, "}");
+    r->error = error;
     http_send_json(r, code, &b, headers);
     sb_free(&b);
 }
@@ -359,6 +366,7 @@ int http_error_callback(struct mg_connection *conn, int code, const char *msg)
     r.method = "";
     r.path = "";
     r.close = true;
+    reqid_new(r.request_id); /* the client's own cannot be trusted to be parsed */
     http_send_error(&r, code, error, message);
     return 0;
 }

@@ -12,6 +12,8 @@
 #include "crypto/token.h"
 #include "server/accesslog.h"
 #include "server/http.h"
+#include "server/metrics.h"
+#include "server/reqid.h"
 #include "server/validate.h"
 
 static const config *g_cfg;
@@ -50,6 +52,25 @@ static void request_init(request *r, struct mg_connection *conn)
     r->method = ri->request_method ? ri->request_method : "";
     r->path = ri->local_uri ? ri->local_uri : "";
     r->query = ri->query_string;
+    r->route = METRICS_ROUTE_OTHER;
+    reqid_pick(mg_get_header(conn, "X-Request-Id"), r->request_id);
+}
+
+/* The request is answered: its access-log line and its metrics. */
+static void request_done(const request *r, const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long long us =
+        (long long)(t1.tv_sec - t0->tv_sec) * 1000000 + (t1.tv_nsec - t0->tv_nsec) / 1000;
+    accesslog_entry e = {.method = r->method,
+                         .path = r->path,
+                         .route = metrics_route_label(r->route),
+                         .request_id = r->request_id,
+                         .status = r->code,
+                         .duration_us = us};
+    accesslog_request(&e);
+    metrics_request(r->route, r->method, r->code, us);
 }
 
 static void send_bad_path(request *r)
@@ -65,6 +86,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     atomic_fetch_add(&g_in_flight, 1);
     request r;
     request_init(&r, conn);
+    r.route = rt->metrics_index;
 
     /* HEAD is GET without the body (http_send and the stream skip it). */
     const char *want = strcmp(r.method, "HEAD") == 0 ? "GET" : r.method;
@@ -78,6 +100,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
     } else if (!http_path_clean(r.path)) {
         send_bad_path(&r);
     } else if (!http_path_match(rt->pattern, r.path, &r.path_arg, &r.path_arg_len)) {
+        r.route = METRICS_ROUTE_OTHER; /* /Products: CivetWeb ignores case, we do not */
         http_send_error(&r, 404, "not_found", "No such path");
     } else if (!m) {
         char allow[96];
@@ -88,7 +111,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         if (!r.sent) /* a route that forgot to answer is a bug; never hang the client */
             http_send_status(&r, ST_INTERNAL);
     }
-    accesslog_request(r.method, r.path, r.code, &t0);
+    request_done(&r, &t0);
     atomic_fetch_sub(&g_in_flight, 1);
     return r.code;
 }
@@ -114,7 +137,7 @@ static int not_found(struct mg_connection *conn, void *cbdata)
         send_bad_path(&r);
     else
         http_send_error(&r, 404, "not_found", "No such path");
-    accesslog_request(r.method, r.path, r.code, &t0);
+    request_done(&r, &t0);
     return r.code;
 }
 
@@ -143,8 +166,43 @@ void http_register(struct mg_context *ctx, route *routes, const config *cfg)
             if (n > 0 && (size_t)n < sizeof rt->allow - off)
                 off += (size_t)n;
         }
+        rt->metrics_index = metrics_route_register(rt->pattern);
         mg_set_request_handler(ctx, rt->pattern, dispatch, rt);
     }
     mg_set_request_handler(ctx, "**", not_found, NULL); /* last: the catch-all */
+    mg_set_auth_handler(ctx, "**", authorize_all, NULL);
+}
+
+/* ---- the metrics listener ---- */
+
+static int serve_metrics(struct mg_connection *conn, void *cbdata)
+{
+    (void)cbdata;
+    request r;
+    request_init(&r, conn);
+    r.request_id[0] = '\0'; /* not an API answer */
+    if (strcmp(r.path, "/metrics") != 0) {
+        http_send_error(&r, 404, "not_found", "No such path");
+    } else if (strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0) {
+        http_send_error_h(&r, 405, "method_not_allowed", "Method not allowed on this path",
+                          "Allow: GET, HEAD\r\n");
+    } else {
+        metrics_external ext;
+        metrics_collect(&ext);
+        strbuf b;
+        sb_init(&b);
+        metrics_render(&b, &ext);
+        if (b.oom)
+            http_send_status(&r, ST_NOMEM);
+        else
+            http_send(&r, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, NULL);
+        sb_free(&b);
+    }
+    return r.code;
+}
+
+void http_register_metrics(struct mg_context *ctx)
+{
+    mg_set_request_handler(ctx, "**", serve_metrics, NULL);
     mg_set_auth_handler(ctx, "**", authorize_all, NULL);
 }

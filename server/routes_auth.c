@@ -17,6 +17,7 @@
 #include "crypto/secret.h"
 #include "crypto/token.h"
 #include "db/users.h"
+#include "server/metrics.h"
 #include "server/routes.h"
 #include "server/secrets.h"
 #include "server/validate.h"
@@ -85,6 +86,54 @@ out:
     OPENSSL_cleanse(secret, sizeof secret);
     OPENSSL_cleanse(stored, sizeof stored);
     jsonio_free(body);
+}
+
+/* ---- the answers' results, for the metrics ---- */
+
+/* What a /login answer told the client, read from the answer itself (its
+ * status and error code) so that every path out of route_login is counted
+ * by one line at its end. */
+static metrics_login_result login_result(const request *r)
+{
+    switch (r->code) {
+    case 200:
+        return METRICS_LOGIN_SUCCESS;
+    case 401:
+        return METRICS_LOGIN_INVALID_CREDENTIALS;
+    case 429:
+        return METRICS_LOGIN_LOCKED;
+    case 400:
+    case 413:
+    case 415:
+        return METRICS_LOGIN_INVALID_REQUEST;
+    case 503:
+        if (r->error && strcmp(r->error, "server_busy") == 0)
+            return METRICS_LOGIN_BUSY;
+        return METRICS_LOGIN_ERROR;
+    default:
+        return METRICS_LOGIN_ERROR;
+    }
+}
+
+/* The same for /verify-2fa. */
+static metrics_totp_result totp_result(const request *r)
+{
+    switch (r->code) {
+    case 200:
+        return METRICS_TOTP_SUCCESS;
+    case 401:
+        if (r->error && strcmp(r->error, "login_required") == 0)
+            return METRICS_TOTP_LOGIN_REQUIRED;
+        return METRICS_TOTP_INVALID_CODE;
+    case 429:
+        return METRICS_TOTP_LOCKED;
+    case 400:
+    case 413:
+    case 415:
+        return METRICS_TOTP_INVALID_REQUEST;
+    default:
+        return METRICS_TOTP_ERROR;
+    }
 }
 
 /* ---- POST /login ---- */
@@ -277,6 +326,7 @@ void route_login(request *r)
     else
         send_enrollment(r, &u);
 out:
+    metrics_login(login_result(r));
     hashgate_leave(&place);
     OPENSSL_cleanse(&u, sizeof u);
     OPENSSL_cleanse(new_hash, sizeof new_hash);
@@ -300,6 +350,7 @@ static void send_token(request *r, const char *sub)
     jsonio_str(&b, token);
     sb_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%ld}", r->cfg->jwt_expires);
     http_send_json(r, 200, &b, NULL);
+    metrics_token_issued();
     OPENSSL_cleanse(token, strlen(token));
     free(token);
     if (b.data)
@@ -360,6 +411,7 @@ void route_verify_2fa(request *r)
     else
         http_send_status(r, st);
 out:
+    metrics_totp(totp_result(r));
     OPENSSL_cleanse(key, sizeof key);
     OPENSSL_cleanse(&u, sizeof u);
     jsonio_free(body);

@@ -20,7 +20,7 @@ ALL_VARIABLES = ("DATABASE_URL", "JWT_SECRET_KEY", "APP_ENV", "HOST", "PORT", "T
                  "BCRYPT_COST", "JWT_EXPIRES_SECONDS", "TOTP_ISSUER", "TOTP_SECRET_KEY",
                  "LOGIN_MAX_FAILURES", "LOGIN_LOCK_SECONDS", "LOGIN_CHALLENGE_SECONDS",
                  "LOGIN_QUEUE_SECONDS", "BCRYPT_NICE", "SCHED_POLICY",
-                 "TLS_CERT", "TLS_KEY")
+                 "TLS_CERT", "TLS_KEY", "METRICS_PORT", "METRICS_HOST", "LOG_FORMAT")
 
 
 def wait_until(predicate, timeout, interval=0.1):

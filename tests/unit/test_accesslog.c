@@ -325,6 +325,81 @@ static void test_after_stop_written_at_once(void **state)
     close(p[1]);
 }
 
+/* ---- the line's formats ---- */
+
+static void test_text_line(void **state)
+{
+    (void)state;
+    char buf[1024];
+    accesslog_entry e = {.method = "GET",
+                         .path = "/products/1\n2\\",
+                         .route = "/products/{id}",
+                         .request_id = "abc",
+                         .status = 404,
+                         .duration_us = 1249};
+    size_t n = accesslog_format_line(buf, sizeof buf, ACCESSLOG_TEXT, &e);
+    assert_true(n > 0 && buf[n - 1] == '\n');
+    buf[n] = '\0';
+    /* "<time> GET /products/1\x0a2\x5c 404 1.2ms": unchanged by LOG_FORMAT */
+    const char *sp = strchr(buf, ' ');
+    assert_non_null(sp);
+    assert_string_equal(sp, " GET /products/1\\x0a2\\x5c 404 1.2ms\n");
+}
+
+static void test_json_line(void **state)
+{
+    (void)state;
+    char buf[1024];
+    accesslog_entry e = {.method = "G\"T",
+                         .path = "/a\"b\\c\x01\x7f\xff",
+                         .route = "other",
+                         .request_id = "0123456789abcdef0123456789abcdef",
+                         .status = 200,
+                         .duration_us = 25};
+    size_t n = accesslog_format_line(buf, sizeof buf, ACCESSLOG_JSON, &e);
+    assert_true(n > 0 && buf[n - 1] == '\n');
+    buf[n] = '\0';
+    assert_string_equal(
+        buf + 30, /* after {"time":"YYYY-MM-DDTHH:MM:SSZ" */
+        ",\"method\":\"G\\\"T\",\"route\":\"other\","
+        "\"path\":\"/a\\\"b\\\\c\\u0001\\u007f\\u00ff\",\"status\":200,"
+        "\"duration_ms\":0.0,\"request_id\":\"0123456789abcdef0123456789abcdef\"}\n");
+    assert_memory_equal(buf, "{\"time\":\"", 9);
+}
+
+/* The longest method and path a client can send still give one whole line,
+ * ending with its request id, '}' and '\n'. */
+static void test_json_line_long_input(void **state)
+{
+    (void)state;
+    char method[300], path[3000], buf[1024];
+    memset(method, 'M', sizeof method - 1);
+    method[sizeof method - 1] = '\0';
+    memset(path, '\x01', sizeof path - 1); /* each byte grows sixfold */
+    path[sizeof path - 1] = '\0';
+    char rid[65];
+    memset(rid, 'r', 64);
+    rid[64] = '\0';
+    accesslog_entry e = {.method = method,
+                         .path = path,
+                         .route = "other",
+                         .request_id = rid,
+                         .status = 400,
+                         .duration_us = 1};
+    for (int f = 0; f < 2; f++) {
+        size_t n = accesslog_format_line(buf, sizeof buf, f ? ACCESSLOG_JSON : ACCESSLOG_TEXT, &e);
+        assert_true(n > 0 && n < sizeof buf);
+        buf[n] = '\0';
+        if (f) {
+            char tail[100];
+            snprintf(tail, sizeof tail, "\"request_id\":\"%s\"}\n", rid);
+            assert_non_null(strstr(buf, tail));
+        } else {
+            assert_non_null(strstr(buf, " 400 0.0ms\n"));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +409,9 @@ int main(void)
         cmocka_unit_test(test_stop_empty_restart),
         cmocka_unit_test(test_threads_whole_lines),
         cmocka_unit_test(test_after_stop_written_at_once),
+        cmocka_unit_test(test_text_line),
+        cmocka_unit_test(test_json_line),
+        cmocka_unit_test(test_json_line_long_input),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,9 @@ static const char *const all_vars[] = {
     "SCHED_POLICY",
     "TLS_CERT",
     "TLS_KEY",
+    "METRICS_PORT",
+    "METRICS_HOST",
+    "LOG_FORMAT",
 };
 
 static const char KEY32[] = "0123456789abcdef0123456789abcdef";
@@ -103,6 +106,9 @@ static void assert_defaults(const config *c)
     assert_true(c->sched_batch);
     assert_string_equal(c->tls_cert, "");
     assert_string_equal(c->tls_key, "");
+    assert_int_equal(c->metrics_port, 0);
+    assert_string_equal(c->metrics_host, "127.0.0.1");
+    assert_false(c->log_json);
     assert_false(c->dev_mode);
     assert_false(c->jwt_key_generated);
     assert_int_equal(c->jwt_key_len, 32);
@@ -447,6 +453,44 @@ static void test_sched_policy(void **state)
         check_invalid("SCHED_POLICY", bad[i]);
 }
 
+/* ---- METRICS_PORT, METRICS_HOST, LOG_FORMAT ---- */
+
+static void test_metrics_and_log_format(void **state)
+{
+    static const char *const bad_ports[] = {"0", "65536", "-1", "x", "80 ", " 80", "+80", "1e3"};
+    static const char *const bad_formats[] = {"JSON", "Text", "xml", "json ", "1", "logfmt"};
+    env_var env[] = {{"JWT_SECRET_KEY", KEY32},
+                     {"METRICS_PORT", "9100"},
+                     {"METRICS_HOST", "0.0.0.0"},
+                     {"LOG_FORMAT", "json"},
+                     {NULL, NULL}};
+    config c;
+    char why[512];
+
+    (void)state;
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_int_equal(c.metrics_port, 9100);
+    assert_string_equal(c.metrics_host, "0.0.0.0");
+    assert_true(c.log_json);
+    config_wipe(&c);
+    env[1].value = "65535";
+    env[2].value = "";
+    env[3].value = "text";
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_int_equal(c.metrics_port, 65535);
+    assert_string_equal(c.metrics_host, "127.0.0.1");
+    assert_false(c.log_json);
+    config_wipe(&c);
+    env[1].value = ""; /* empty: no listener, as unset */
+    assert_int_equal(load(&c, env, why, sizeof why), ST_OK);
+    assert_int_equal(c.metrics_port, 0);
+    config_wipe(&c);
+    for (size_t i = 0; i < N_ELEMS(bad_ports); i++)
+        check_invalid("METRICS_PORT", bad_ports[i]);
+    for (size_t i = 0; i < N_ELEMS(bad_formats); i++)
+        check_invalid("LOG_FORMAT", bad_formats[i]);
+}
+
 /* ---- TOTP_SECRET_KEY ---- */
 
 static void test_totp_key(void **state)
@@ -721,7 +765,7 @@ static void test_documented_defaults_are_the_defaults(void **state)
     }
     config_wipe(&want);
     free(table);
-    assert_int_equal(checked, 12); /* all but THREADS and the five without one */
+    assert_int_equal(checked, 14); /* all but THREADS and the six without one */
 }
 
 /* This file's path is <root>/tests/unit/test_config.c (CMake compiles it by
@@ -804,6 +848,7 @@ int main(void)
         cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_range_edges),
         cmocka_unit_test(test_sched_policy),
+        cmocka_unit_test(test_metrics_and_log_format),
         cmocka_unit_test(test_totp_key),
         cmocka_unit_test(test_totp_key_bad),
         cmocka_unit_test(test_tls_pair),
