@@ -543,6 +543,7 @@
   }
 
   async function openEdit(id) {
+    notice('');
     var got = await fetchOne(id, notice);
     if (!got) return;
     editing = { id: id, etag: got.etag, product: got.product };
