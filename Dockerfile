@@ -15,16 +15,22 @@ RUN apt-get update \
       build-essential cmake pkg-config \
       libcivetweb-dev libmariadb-dev libmariadb-dev-compat libssl-dev libcrypt-dev \
       libcjson-dev libqrencode-dev libpng-dev libjwt-dev \
+      nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# Redoc's bundle for GET /docs (compiled in; the image fetches nothing at run
+# time): the exact version of package-lock.json, without the test tools.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY CMakeLists.txt schema.sql ./
 COPY common/ common/
 COPY crypto/ crypto/
 COPY db/ db/
 COPY server/ server/
 COPY totp/ totp/
-COPY scripts/embed.cmake scripts/
+COPY scripts/embed.cmake scripts/redoc-offline.cmake scripts/
 COPY docs/openapi.yaml docs/
+COPY web/ web/
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DINTEGRITY_TESTS=OFF -DINTEGRITY_BENCH=OFF -DSANITIZE=OFF \
  && cmake --build /build -j"$(nproc)" --target integrity-server \
  && /build/integrity-server --version

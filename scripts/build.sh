@@ -20,6 +20,10 @@ case "$mode" in
 esac
 jobs="${BUILD_JOBS:-$(nproc)}"
 
+# Redoc's bundle, compiled into the server for GET /docs, comes from
+# node_modules/ (npm ci from package-lock.json; nothing when it is current).
+scripts/npm-ci.sh
+
 echo "build: configuring $dir ($mode: ${args[*]})"
 cmake -S . -B "$dir" "${args[@]}"
 echo "build: compiling $dir with -j$jobs"

@@ -21,6 +21,7 @@ RUN_PACKAGES=(
   mariadb-server mariadb-client
   galera-4 rsync iproute2
   curl ca-certificates
+  nodejs
 )
 TEST_PACKAGES=(
   "${RUN_PACKAGES[@]}"
@@ -29,7 +30,7 @@ TEST_PACKAGES=(
   python3 python3-jwt python3-bcrypt python3-prometheus-client python3-yaml
   clang libclang-rt-14-dev
   openssl nginx docker-compose
-  nodejs
+  chromium
 )
 
 usage() { echo "usage: $0 run|test" >&2; exit 2; }
@@ -39,9 +40,10 @@ case "$1" in
   test) wanted=("${TEST_PACKAGES[@]}") ;;
   *)    usage ;;
 esac
-# npm (newman, Redocly CLI, Ajv for the e2e tests): NodeSource's nodejs bundles
-# it, Debian's nodejs does not (Debian's package npm). Ask for it only when missing.
-if [[ "$1" == test ]] && ! command -v npm >/dev/null 2>&1; then
+# npm (scripts/npm-ci.sh: Redoc's bundle, which the build compiles in for
+# /docs, and the test tools): NodeSource's nodejs bundles it, Debian's nodejs
+# does not (Debian's package npm). Ask for it only when missing.
+if ! command -v npm >/dev/null 2>&1; then
   wanted+=(npm)
 fi
 

@@ -89,6 +89,9 @@ static route g_routes[] = {
     {.pattern = "/healthz$", .methods = {{"GET", route_healthz, false}}},
     {.pattern = "/readyz$", .methods = {{"GET", route_readyz, false}}},
     {.pattern = "/openapi.yaml$", .methods = {{"GET", route_openapi, false}}},
+    {.pattern = "/$", .methods = {{"GET", route_page, false}}},
+    {.pattern = "/docs$", .methods = {{"GET", route_docs, false}}},
+    {.pattern = "/assets/*$", .methods = {{"GET", route_asset, false}}},
     {.pattern = NULL},
 };
 

@@ -1,7 +1,8 @@
 /*
  * routes.h - the route callbacks, one file per resource: routes_auth.c
  * (/signup, /login, /verify-2fa), routes_products.c (/products...) and
- * routes_ops.c (/healthz, /readyz). main.c puts them in the route table.
+ * routes_ops.c (/healthz, /readyz, /openapi.yaml) and routes_web.c (/, /docs,
+ * /assets/<name>). main.c puts them in the route table.
  */
 #ifndef INTEGRITY_ROUTES_H
 #define INTEGRITY_ROUTES_H
@@ -30,5 +31,10 @@ void route_products_history(request *r);
 void route_healthz(request *r);
 void route_readyz(request *r);
 void route_openapi(request *r);
+
+/* The page for people, the API docs and their embedded scripts and styles. */
+void route_page(request *r);
+void route_docs(request *r);
+void route_asset(request *r);
 
 #endif

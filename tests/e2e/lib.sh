@@ -106,28 +106,12 @@ e2e_cleanup() {
   exit "$rc"
 }
 
-# node_modules is what `npm ci` makes from the committed package-lock.json.
-# It is reinstalled when the lock file (or the Node.js version) changed since:
-# node_modules/.lock-hash keeps the hash of both. A lock serialises the tests
-# that CTest runs in parallel.
+# node_modules is what `npm ci` makes from the committed package-lock.json:
+# scripts/npm-ci.sh reinstalls it when the lock file (or Node.js) changed.
 e2e_node_modules() {
-  local want have= tool
-  for tool in node npm; do
-    command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/deps.sh test installs it)"
-  done
-  want="$( { sha256sum "$E2E_ROOT/package-lock.json" | cut -d' ' -f1; node --version; } | sha256sum | cut -d' ' -f1)"
-  mkdir -p "$E2E_ROOT/.run"
-  exec 9>"$E2E_ROOT/.run/npm-ci.lock"
-  flock -w 600 9 || fail "could not lock .run/npm-ci.lock"
-  [[ -f "$E2E_ROOT/node_modules/.lock-hash" ]] && have="$(cat "$E2E_ROOT/node_modules/.lock-hash")"
-  if [[ "$have" != "$want" ]]; then
-    step "npm ci (node_modules missing or older than package-lock.json)"
-    (cd "$E2E_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$TMP/npm-ci.log" 2>&1 \
-      || { cat "$TMP/npm-ci.log" >&2; flock -u 9; fail "npm ci failed (the npm registry must be reachable)"; }
-    echo "$want" >"$E2E_ROOT/node_modules/.lock-hash"
-  fi
-  flock -u 9
-  exec 9>&-
+  "$E2E_ROOT/scripts/npm-ci.sh" >"$TMP/npm-ci.log" 2>&1 \
+    || { cat "$TMP/npm-ci.log" >&2; fail "scripts/npm-ci.sh failed"; }
+  if [[ -s "$TMP/npm-ci.log" ]]; then step "$(head -n 1 "$TMP/npm-ci.log")"; fi
 }
 
 e2e_make_db() {

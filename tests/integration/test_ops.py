@@ -62,7 +62,7 @@ class RoutingAndLogTests(ServerTestCase):
         self.assertIsInstance(body, dict)
 
     def test_unknown_paths_are_404_json(self):
-        for path in ("/", "/nope", "/products/1/extra", "/signup/x", "/Login", "/healthz/x",
+        for path in ("/nope", "/products/1/extra", "/assets/nope.js", "/assets/", "/docs/x", "/signup/x", "/Login", "/healthz/x",
                      "/products/1/history/2"):
             with self.subTest(path=path):
                 self.assertError(self.req("GET", path), 404, "not_found")
@@ -83,7 +83,7 @@ class RoutingAndLogTests(ServerTestCase):
         self.assertEqual(self.db.count("users"), before)
 
     def test_head_is_get_without_a_body(self):
-        for path in ("/healthz", "/readyz", "/openapi.yaml"):
+        for path in ("/healthz", "/readyz", "/openapi.yaml", "/", "/docs", "/assets/app.js"):
             with self.subTest(path=path):
                 get = self.req("GET", path)
                 head = self.req("HEAD", path)
@@ -93,6 +93,42 @@ class RoutingAndLogTests(ServerTestCase):
                 self.assertEqual(head.header("Content-Type"), get.header("Content-Type"))
         r = self.req("POST", "/healthz", headers={"Content-Type": "application/json"}, body="{}")
         self.assertAllow(r, {"GET", "HEAD"}, {"POST"})
+
+    def test_pages_are_the_web_files_with_their_csp(self):
+        """GET / and /docs (SPEC §10): the files of web/ as built, each page with
+        its CSP; every script and style they name is served from /assets/ and
+        neither page has an inline script or style (the CSP would refuse it)."""
+        web = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
+        csp = {"/": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+               "/docs": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                        "img-src 'self' data:; worker-src blob:; object-src 'none'; "
+                        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}
+        for path, name in (("/", "index.html"), ("/docs", "docs.html")):
+            with self.subTest(path=path):
+                r = self.req("GET", path)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.header("Content-Type"), "text/html; charset=utf-8")
+                self.assertEqual(r.header("Content-Security-Policy"), csp[path])
+                self.assertEqual(r.header("Referrer-Policy"), "no-referrer")
+                with open(os.path.join(web, name), "rb") as f:
+                    self.assertEqual(r.body, f.read(), f"{path} is not web/{name}: rebuild")
+                html = r.body.decode("utf-8")
+                self.assertNotRegex(html, r"<script(?![^>]*\bsrc=)", "an inline script")
+                self.assertNotRegex(html, r"<style|\sstyle=|\son[a-z]+=", "inline style or handler")
+                refs = re.findall(r'(?:src|href)="(/assets/[^"]+)"', html)
+                self.assertTrue(refs, html[:200])
+                for ref in refs:
+                    a = self.req("GET", ref)
+                    self.assertEqual(a.status, 200, ref)
+                    self.assertIn(a.content_type, ("text/javascript", "text/css"), ref)
+        for name in ("app.js", "app.css", "docs.js"):
+            with self.subTest(asset=name):
+                with open(os.path.join(web, name), "rb") as f:
+                    self.assertEqual(self.req("GET", f"/assets/{name}").body, f.read())
+        bundle = self.req("GET", "/assets/redoc.standalone.js").body
+        self.assertNotIn(b"cdn.redoc.ly", bundle)
+        self.assertError(self.req("GET", "/assets/index.html"), 404, "not_found")
 
     def log_lines_with(self, needle, timeout=3.0):
         found = []
