@@ -295,6 +295,16 @@ def secret_from_uri(uri):
 # Ports and processes
 # --------------------------------------------------------------------------
 
+def wait_until(predicate, timeout, interval=0.05):
+    """Poll predicate() until it is true or `timeout` seconds pass; its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

@@ -25,13 +25,7 @@ from harness import (ServerTestCase, bearer, current_step, free_port, hotp,  # n
 SEEN_TIMEOUT = 5.0  # a request is counted just after its answer is sent
 
 
-def wait_until(predicate, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+wait_until = harness.wait_until
 
 
 class Scrape:

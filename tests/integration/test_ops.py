@@ -23,13 +23,7 @@ ALL_VARIABLES = ("DATABASE_URL", "JWT_SECRET_KEY", "APP_ENV", "HOST", "PORT", "T
                  "TLS_CERT", "TLS_KEY", "METRICS_PORT", "METRICS_HOST", "LOG_FORMAT")
 
 
-def wait_until(predicate, timeout, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
+wait_until = harness.wait_until
 
 
 class RoutingAndLogTests(ServerTestCase):
