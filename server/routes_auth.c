@@ -2,7 +2,6 @@
  * routes_auth.c - POST /signup, /login and /verify-2fa (SPEC 3 and 4).
  * Validates the bodies, calls crypto/, totp/ and db/users, renders answers.
  */
-#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -10,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/monotime.h"
 #include "crypto/hashgate.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
@@ -19,6 +17,7 @@
 #include "db/users.h"
 #include "server/routes.h"
 #include "server/secrets.h"
+#include "server/throttle.h"
 #include "server/validate.h"
 #include "totp/base32.h"
 #include "totp/otpauth.h"
@@ -136,49 +135,6 @@ out:
     free(png);
 }
 
-static void send_locked(request *r, int64_t retry_after)
-{
-    char h[48];
-    snprintf(h, sizeof h, "Retry-After: %lld\r\n", (long long)retry_after);
-    http_send_literal(r, 429,
-                      "{\"message\":\"Too many failed attempts; try again later\","
-                      "\"error\":\"too_many_attempts\"}",
-                      h);
-}
-
-static void send_invalid_credentials(request *r)
-{
-    http_send_error(r, 401, "invalid_credentials", "Invalid username or password");
-}
-
-/*
- * How long a reserved password check counts as in flight when its server
- * dies before resolving it: the longest wait for a bcrypt slot plus this
- * slack, which covers the check itself. A check still running
- * LOGIN_HOLD_MARGIN_SECONDS before that end is not answered (see
- * route_login).
- */
-#define LOGIN_HOLD_SLACK_SECONDS 30u
-#define LOGIN_HOLD_MARGIN_SECONDS 3u
-#define TURN_PAUSE_MIN_MS 5u
-#define TURN_PAUSE_MAX_MS 100u
-
-/* Sleep before asking again for the account's turn: *pause_ms, doubling up
- * to TURN_PAUSE_MAX_MS, never past deadline_ms (CLOCK_MONOTONIC, ms). False
- * when the deadline has passed: the wait is over. */
-static bool turn_wait(long long deadline_ms, unsigned *pause_ms)
-{
-    long long left = deadline_ms - monotonic_ms();
-    if (left <= 0)
-        return false;
-    long long ms = left < *pause_ms ? left : *pause_ms;
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-    *pause_ms = *pause_ms * 2 > TURN_PAUSE_MAX_MS ? TURN_PAUSE_MAX_MS : *pause_ms * 2;
-    return true;
-}
-
 void route_login(request *r)
 {
     cJSON *body = NULL;
@@ -202,62 +158,15 @@ void route_login(request *r)
         if (st == ST_BUSY)
             http_send_status(r, st);
         else
-            send_invalid_credentials(r);
+            throttle_send_invalid_credentials(r);
         goto out;
     }
     if (st != ST_OK) {
         http_send_status(r, st);
         goto out;
     }
-    /* Wait for the account's turn (SPEC 4: never 429 unless locked) within
-     * the same LOGIN_QUEUE_SECONDS as the wait for a bcrypt slot. */
-    int64_t retry_after = 1;
-    unsigned hold = cfg->login_queue_seconds + LOGIN_HOLD_SLACK_SECONDS;
-    long long deadline_ms = monotonic_ms() + 1000LL * cfg->login_queue_seconds;
-    long long reserved_ms = 0;
-    unsigned pause_ms = TURN_PAUSE_MIN_MS;
-    do {
-        reserved_ms = monotonic_ms();
-        st = users_reserve_attempt(u.id, cfg->login_max_failures, cfg->login_lock_seconds, hold,
-                                   &retry_after);
-    } while (st == ST_BUSY && turn_wait(deadline_ms, &pause_ms));
-    if (st == ST_LOCKED) {
-        send_locked(r, retry_after);
+    if (!throttle_check_password(r, &place, &u, c.password, c.password_len))
         goto out;
-    }
-    if (st == ST_NOT_FOUND) { /* deleted meanwhile */
-        send_invalid_credentials(r);
-        goto out;
-    }
-    if (st != ST_OK) {
-        http_send_status(r, st);
-        goto out;
-    }
-    st = hashgate_verify(&place, c.password, c.password_len, u.password_hash);
-    /* A check that outlived its reservation may have run beside one granted
-     * in its place: its answer is not given, and its reservation (already
-     * lapsed) is not given back. */
-    bool fresh = monotonic_ms() - reserved_ms < 1000LL * (hold - LOGIN_HOLD_MARGIN_SECONDS);
-    if (st != ST_OK && st != ST_UNAUTHORIZED) {
-        /* Not checked (ST_BUSY): give the reserved attempt back, as for a
-         * right one. */
-        if (fresh)
-            (void)users_release_attempt(u.id);
-        http_send_status(r, st);
-        goto out;
-    }
-    if (st == ST_UNAUTHORIZED) {
-        st = users_password_failed(u.id, cfg->login_max_failures, cfg->login_lock_seconds, fresh);
-        if (st == ST_OK && fresh)
-            send_invalid_credentials(r);
-        else
-            http_send_status(r, st == ST_OK ? ST_BUSY : st);
-        goto out;
-    }
-    if (!fresh) {
-        http_send_status(r, ST_BUSY);
-        goto out;
-    }
     const char *rehash = NULL;
     if (password_needs_rehash(u.password_hash, cfg->bcrypt_cost) &&
         hashgate_hash(&place, c.password, c.password_len, cfg->bcrypt_cost, new_hash) == ST_OK)
@@ -320,7 +229,7 @@ void route_verify_2fa(request *r)
     const config *cfg = r->cfg;
     status st = users_find(c.username, &u);
     if (st == ST_OK && u.lock_remaining > 0) {
-        send_locked(r, u.lock_remaining); /* the lock covers the whole login */
+        throttle_send_locked(r, u.lock_remaining); /* the lock covers the whole login */
         goto out;
     }
     if (st == ST_OK && !u.challenge_open)
