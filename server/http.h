@@ -35,6 +35,9 @@ typedef struct request {
     const char *path_arg; /* the '*' segment of the route's pattern, or NULL */
     size_t path_arg_len;
     char user[65]; /* token subject on guarded routes */
+    char jti[65];  /* its jti ("" for none) */
+    int64_t iat;   /* its iat, whole seconds (INT64_MIN for none) */
+    int64_t exp;   /* its exp, whole seconds */
     int code;      /* the HTTP status code sent, for the log */
     bool sent;
     bool close;   /* answer with Connection: close (unread body, HTTP/1.0 stream) */
@@ -68,6 +71,14 @@ void http_register(struct mg_context *ctx, route *routes, const config *cfg);
  */
 void http_drain_begin(void);
 int http_in_flight(void);
+
+/*
+ * A route revoked tokens (SPEC 9: logout, password change, 2FA reset,
+ * deletion) and the change is committed: every worker of this process asks
+ * MySQL again on its next guarded request, so this instance refuses them at
+ * once; other instances within REVOCATION_RECHECK_MS (see router.c).
+ */
+void http_tokens_revoked(void);
 
 /* The CivetWeb http_error callback: CivetWeb's own errors (bad request line,
  * header too large...) answered with our JSON error body. */

@@ -2,6 +2,7 @@
  * routes_auth.c - POST /signup, /login and /verify-2fa (SPEC 3 and 4).
  * Validates the bodies, calls crypto/, totp/ and db/users, renders answers.
  */
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -13,7 +14,9 @@
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/secret.h"
+#include "crypto/recovery.h"
 #include "crypto/token.h"
+#include "db/recovery.h"
 #include "db/users.h"
 #include "server/routes.h"
 #include "server/secrets.h"
@@ -73,7 +76,7 @@ void route_signup(request *r)
     if (st == ST_OK)
         st = secrets_store_text(r->cfg, c.username, secret, sizeof secret, stored, sizeof stored);
     if (st == ST_OK)
-        st = users_create(c.username, hash, stored);
+        st = users_create(c.username, hash, stored, (int64_t)token_clock());
     if (st == ST_OK)
         http_send_literal(r, 201, "{\"message\":\"User registered successfully\"}", NULL);
     else if (st == ST_CONFLICT)
@@ -194,10 +197,33 @@ out:
 
 /* ---- POST /verify-2fa ---- */
 
-static void send_token(request *r, const char *sub)
+/*
+ * A revocation (SPEC 9) refuses every token whose iat, in whole seconds, is
+ * below the user's tokens_valid_after, which it sets to the second after
+ * its own. A token issued within that second would be refused with the old
+ * ones, so its issue waits for the second to begin: at most about a second,
+ * once, right after a password change or a 2FA reset. Capped at 2 s, for a
+ * value set by an instance whose clock runs ahead of ours.
+ */
+static void wait_for_second(int64_t valid_after)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0 || (int64_t)now.tv_sec >= valid_after ||
+        valid_after - (int64_t)now.tv_sec > 2)
+        return;
+    struct timespec until = {.tv_sec = (time_t)valid_after, .tv_nsec = 1000000}; /* +1 ms */
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
+        ;
+}
+
+/* 200 with a token for `u`; with the first confirmation's recovery codes
+ * (`codes` not NULL), or with `codes_left` >= 0 after a recovery code. */
+static void send_token(request *r, const user *u, const char (*codes)[RECOVERY_SHOWN_LEN + 1],
+                       long codes_left)
 {
     char *token = NULL;
-    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, sub, token_clock(),
+    wait_for_second(u->tokens_valid_after);
+    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, u->username, token_clock(),
                             r->cfg->jwt_expires, &token);
     if (st != ST_OK) {
         http_send_status(r, st);
@@ -207,13 +233,63 @@ static void send_token(request *r, const char *sub)
     sb_init(&b);
     sb_puts(&b, "{\"access_token\":");
     jsonio_str(&b, token);
-    sb_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%ld}", r->cfg->jwt_expires);
+    sb_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%ld", r->cfg->jwt_expires);
+    if (codes) {
+        sb_puts(&b, ",");
+        routes_render_codes(&b, codes);
+    }
+    if (codes_left >= 0)
+        sb_printf(&b, ",\"recovery_codes_left\":%ld", codes_left);
+    sb_puts(&b, "}");
     http_send_json(r, 200, &b, NULL);
     OPENSSL_cleanse(token, strlen(token));
     free(token);
     if (b.data)
         OPENSSL_cleanse(b.data, b.len);
     sb_free(&b);
+}
+
+/* A right TOTP code at `step`: complete the login (one conditional UPDATE:
+ * parallel requests with the same code cannot both pass the replay rule)
+ * and answer; the request that first confirms 2FA also makes and shows the
+ * recovery codes. ST_UNAUTHORIZED (not answered) when the UPDATE refused. */
+static status complete_with_code(request *r, const user *u, int64_t step)
+{
+    status st = ST_UNAUTHORIZED;
+    if (!u->totp_enrolled) {
+        st = users_complete_enrollment(u->id, step);
+        if (st == ST_OK) {
+            char codes[RECOVERY_CODES][RECOVERY_SHOWN_LEN + 1];
+            status cs = routes_recovery_new_set(r->cfg, u->id, codes);
+            if (cs == ST_OK)
+                send_token(r, u, (const char(*)[RECOVERY_SHOWN_LEN + 1]) codes, -1);
+            else /* confirmed without codes: POST /account/recovery-codes makes them */
+                http_send_status(r, cs);
+            OPENSSL_cleanse(codes, sizeof codes);
+            return ST_OK;
+        }
+        if (st != ST_UNAUTHORIZED)
+            return st;
+    }
+    st = users_complete_login(u->id, step);
+    if (st == ST_OK)
+        send_token(r, u, NULL, -1);
+    return st;
+}
+
+/* A recovery code instead (SPEC 9): ST_OK when answered with the token and
+ * the codes left, ST_UNAUTHORIZED when wrong or used (not answered). */
+static status complete_with_recovery(request *r, const user *u, const char *code)
+{
+    unsigned char hash[RECOVERY_HASH_LEN];
+    size_t unused = 0;
+    status st = routes_recovery_find(r->cfg, u->id, code, hash, &unused);
+    if (st == ST_OK) /* one statement: of two requests racing with one code, one wins */
+        st = recovery_use_for_login(u->id, hash);
+    OPENSSL_cleanse(hash, sizeof hash);
+    if (st == ST_OK)
+        send_token(r, u, NULL, unused > 0 ? (long)unused - 1 : 0);
+    return st;
 }
 
 void route_verify_2fa(request *r)
@@ -242,25 +318,22 @@ void route_verify_2fa(request *r)
         http_send_status(r, st);
         goto out;
     }
-    int keylen = secrets_open(cfg, &u, key, sizeof key);
-    if (keylen <= 0) {
-        http_send_status(r, ST_INTERNAL);
-        goto out;
+    if (c.factor.is_recovery) {
+        st = complete_with_recovery(r, &u, c.factor.recovery_code);
+    } else {
+        int keylen = secrets_open(cfg, &u, key, sizeof key);
+        if (keylen <= 0) {
+            http_send_status(r, ST_INTERNAL);
+            goto out;
+        }
+        int64_t step = 0;
+        bool ok = totp_verify(key, (size_t)keylen, c.code, time(NULL), u.totp_last_step, &step);
+        st = ok ? complete_with_code(r, &u, step) : ST_UNAUTHORIZED;
     }
-    int64_t step = 0;
-    bool ok = totp_verify(key, (size_t)keylen, c.code, time(NULL), u.totp_last_step, &step);
-    if (ok) {
-        /* One conditional UPDATE decides: parallel requests with the same
-         * code cannot both pass the replay rule. */
-        st = users_complete_login(u.id, step);
-        if (st == ST_OK) {
-            send_token(r, u.username);
-            goto out;
-        }
-        if (st != ST_UNAUTHORIZED) {
+    if (st != ST_UNAUTHORIZED) { /* answered, or an error */
+        if (st != ST_OK)
             http_send_status(r, st);
-            goto out;
-        }
+        goto out;
     }
     st = users_code_failed(u.id, MAX_CODE_FAILURES, cfg->login_max_failures,
                            cfg->login_lock_seconds);
