@@ -33,7 +33,7 @@ status recovery_generate(char out[RECOVERY_SHOWN_LEN + 1])
         bits >>= 5;
     }
     out[o] = '\0';
-    bits = 0;
+    OPENSSL_cleanse(&bits, sizeof bits);
     return ST_OK;
 }
 

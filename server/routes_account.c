@@ -204,10 +204,10 @@ void route_account_2fa_reset(request *r)
         st = secrets_store_text(r->cfg, u.username, secret, sizeof secret, stored, sizeof stored);
     if (st == ST_OK)
         st = users_reset_2fa(u.id, stored, next_second());
-    if (st == ST_OK)
+    if (st == ST_OK) {
         http_tokens_revoked();
-    if (st == ST_OK)
         st = recovery_clear(u.id);
+    }
     if (st == ST_NOT_FOUND)
         st = ST_REVOKED; /* deleted meanwhile */
     if (st == ST_OK)
