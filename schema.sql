@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS users (
     -- the open login challenge (SPEC 3): its end (unix time) and wrong codes so far.
     challenge_expires  BIGINT NULL,
     challenge_failures INT UNSIGNED NOT NULL DEFAULT 0,
+    -- SPEC 9: a token whose iat (whole seconds, the issuing server's clock)
+    -- is below this is refused. A password change, a 2FA reset set it to the
+    -- second after the change; a new account to the second of its sign-up.
+    tokens_valid_after BIGINT NOT NULL DEFAULT 0,
     created_at         TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (id),
     UNIQUE KEY uq_users_username (username),
@@ -39,6 +43,32 @@ CREATE TABLE IF NOT EXISTS users (
 ALTER TABLE users
     ADD COLUMN IF NOT EXISTS attempts_in_flight INT UNSIGNED NOT NULL DEFAULT 0 AFTER locked_until,
     ADD COLUMN IF NOT EXISTS attempts_expire BIGINT NULL AFTER attempts_in_flight;
+-- tokens_valid_after (SPEC 9): 0 for the rows of an older server, whose
+-- tokens keep working until their owner revokes them.
+ALTER TABLE users
+    ADD COLUMN IF NOT EXISTS tokens_valid_after BIGINT NOT NULL DEFAULT 0 AFTER challenge_failures;
+
+-- Tokens refused one by one (POST /logout, SPEC 9), by jti, until they would
+-- have expired anyway: expires_at is the token's exp (unix time), and the
+-- server deletes a bounded batch of expired rows with each insert.
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti        VARBINARY(64) NOT NULL,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (jti),
+    KEY ix_revoked_tokens_expires (expires_at)
+) ENGINE=InnoDB;
+
+-- Recovery codes (SPEC 9): HMAC-SHA256 of the user's id and the normalised
+-- code under a key derived from JWT_SECRET_KEY (crypto/recovery.c), never
+-- the code. A code is used by one conditional UPDATE (used_at IS NULL).
+CREATE TABLE IF NOT EXISTS recovery_codes (
+    user_id    BIGINT UNSIGNED NOT NULL,
+    code_hash  BINARY(32) NOT NULL,
+    used_at    TIMESTAMP(3) NULL,
+    created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (user_id, code_hash),
+    CONSTRAINT fk_recovery_codes_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
 
 CREATE TABLE IF NOT EXISTS products (
     id          BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
@@ -277,5 +307,34 @@ BEGIN
         COMMIT;
         SELECT 0;
     END IF;
+END//
+DELIMITER ;
+
+-- A new set of recovery codes (SPEC 9) in one round trip and one
+-- transaction: the old set is deleted and the new hashes (p_hashes, 32 bytes
+-- each, concatenated) inserted, so two requests racing leave one whole set,
+-- never a mix or none. Answers one row: the number of codes stored.
+DELIMITER //
+CREATE PROCEDURE IF NOT EXISTS recovery_codes_replace_v1(
+    IN p_user   BIGINT UNSIGNED,
+    IN p_hashes VARBINARY(1024))
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE i INT DEFAULT 0;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+    START TRANSACTION;
+    DELETE FROM recovery_codes WHERE user_id = p_user;
+    WHILE (i + 1) * 32 <= LENGTH(p_hashes) DO
+        INSERT INTO recovery_codes (user_id, code_hash)
+        VALUES (p_user, SUBSTRING(p_hashes, i * 32 + 1, 32));
+        SET i = i + 1;
+    END WHILE;
+    COMMIT;
+    SELECT i;
 END//
 DELIMITER ;

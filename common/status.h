@@ -17,6 +17,7 @@
     XX(CONFLICT, "conflict", "unique key taken")                                                   \
     XX(INVALID, "invalid", "input fails validation")                                               \
     XX(UNAUTHORIZED, "unauthorized", "bad credentials, bad code")                                  \
+    XX(REVOKED, "revoked", "the access token was revoked (SPEC 9)")                                \
     XX(LOCKED, "locked", "throttled")                                                              \
     XX(PRECONDITION, "precondition_failed", "version / If-Match mismatch")                         \
     XX(UNAVAILABLE, "unavailable", "database unreachable or timed out")                            \

@@ -163,6 +163,16 @@ static token_error check_window(double exp, double nbf, double iat, time_t now)
     return TOKEN_OK;
 }
 
+/* A whole number of seconds as int64_t, clamped (-INFINITY: INT64_MIN). */
+static int64_t whole_seconds(double v)
+{
+    if (!(v > -9.2e18))
+        return INT64_MIN;
+    if (v >= 9.2e18)
+        return INT64_MAX;
+    return (int64_t)v;
+}
+
 /* The subject (non-empty) into sub[sub_cap] with its NUL, or MALFORMED. */
 static token_error copy_sub(const char *subject, char *sub, size_t sub_cap)
 {
@@ -176,12 +186,12 @@ static token_error copy_sub(const char *subject, char *sub, size_t sub_cap)
 /*
  * Check the payload claims of a token whose header and signature already
  * passed: exp (number, > now), nbf (number, <= now, optional), iat (number,
- * <= now, optional), type ("access"), sub (non-empty string shorter than
- * sub_cap, copied into sub). Once exp, nbf and iat are known to be finite
- * numbers they are also in *exp_out, *nbf_out and *iat_out (-INFINITY when
- * there is no nbf or iat).
+ * <= now, optional), type ("access"), sub (non-empty string of at most
+ * TOKEN_SUB_MAX bytes), jti (optional; a string of 1..TOKEN_JTI_MAX bytes).
+ * On TOKEN_OK *out holds sub, jti, iat and exp, and *exp_out, *nbf_out and
+ * *iat_out the exact numbers (-INFINITY for an nbf or iat not there).
  */
-static token_error token_check_claims(const cJSON *claims, time_t now, char *sub, size_t sub_cap,
+static token_error token_check_claims(const cJSON *claims, time_t now, token_claims *out,
                                       double *exp_out, double *nbf_out, double *iat_out)
 {
     const cJSON *exp = cJSON_GetObjectItemCaseSensitive(claims, "exp");
@@ -189,6 +199,7 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
     const cJSON *iat = cJSON_GetObjectItemCaseSensitive(claims, "iat");
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(claims, "type");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(claims, "sub");
+    const cJSON *jti = cJSON_GetObjectItemCaseSensitive(claims, "jti");
 
     if (!cJSON_IsNumber(exp) || (nbf != NULL && !cJSON_IsNumber(nbf)) ||
         (iat != NULL && !cJSON_IsNumber(iat)))
@@ -199,8 +210,8 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
         (iat && !isfinite(iat->valuedouble)) || has_repeated_claim(claims))
         return TOKEN_MALFORMED;
     *exp_out = exp->valuedouble;
-    *nbf_out = nbf ? nbf->valuedouble : -INFINITY;
     *iat_out = iat ? iat->valuedouble : -INFINITY;
+    *nbf_out = nbf ? nbf->valuedouble : -INFINITY;
     token_error e = check_window(*exp_out, *nbf_out, *iat_out, now);
     if (e != TOKEN_OK)
         return e;
@@ -209,7 +220,14 @@ static token_error token_check_claims(const cJSON *claims, time_t now, char *sub
         return TOKEN_WRONG_TYPE;
     if (!cJSON_IsString(s) || s->valuestring == NULL)
         return TOKEN_MALFORMED;
-    return copy_sub(s->valuestring, sub, sub_cap);
+    if (jti != NULL && (!cJSON_IsString(jti) || jti->valuestring == NULL ||
+                        copy_sub(jti->valuestring, out->jti, sizeof out->jti) != TOKEN_OK))
+        return TOKEN_MALFORMED;
+    /* iat in whole seconds rounded down (a fractional iat is still in its
+     * second), exp rounded up, both clamped into int64_t. */
+    out->iat = whole_seconds(floor(*iat_out));
+    out->exp = whole_seconds(ceil(*exp_out));
+    return copy_sub(s->valuestring, out->sub, sizeof out->sub);
 }
 
 /*
@@ -231,7 +249,7 @@ typedef struct mac_cache {
     size_t memo_len; /* 0: nothing remembered */
     char memo[TOKEN_MEMO_MAX];
     double memo_exp, memo_nbf, memo_iat; /* -INFINITY: the token has no nbf, iat */
-    char memo_sub[TOKEN_SUB_MAX + 1];
+    token_claims memo_claims;
 } mac_cache;
 
 static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
@@ -307,11 +325,13 @@ static int hs256(mac_cache *c, const unsigned char *key, size_t keylen, const un
 }
 
 /* The remembered token again: what token_check_claims would say now (its
- * type and sub passed when it was remembered). */
-static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t sub_cap)
+ * type, sub and jti passed when it was remembered). */
+static token_error memo_check(const mac_cache *c, time_t now, token_claims *out)
 {
     token_error e = check_window(c->memo_exp, c->memo_nbf, c->memo_iat, now);
-    return e != TOKEN_OK ? e : copy_sub(c->memo_sub, sub, sub_cap);
+    if (e == TOKEN_OK)
+        *out = c->memo_claims;
+    return e;
 }
 
 /*
@@ -324,12 +344,12 @@ static token_error memo_check(const mac_cache *c, time_t now, char *sub, size_t 
  * character carries stray bits); a payload that is a JSON object with a numeric
  * exp (else MALFORMED) > now (else EXPIRED), nbf if present <= now (else
  * NOT_YET_VALID), iat if present <= now (else NOT_YET_ISSUED), type "access"
- * (else WRONG_TYPE) and a non-empty string sub
- * that fits sub[sub_cap] with its NUL (else MALFORMED). On TOKEN_OK the subject
- * is in `sub`; on any error `sub` (when sub_cap > 0) holds an empty string.
+ * (else WRONG_TYPE), a non-empty string sub of at most TOKEN_SUB_MAX bytes
+ * and a jti, if present, of 1..TOKEN_JTI_MAX bytes (else MALFORMED). On
+ * TOKEN_OK *out holds the claims; on any error it is zeroed.
  */
-token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
-                        char *sub, size_t sub_cap)
+token_error token_verify(const unsigned char *key, size_t keylen, const char *token, time_t now,
+                         token_claims *out)
 {
     const char *dot1, *dot2;
     size_t len, i, hlen, plen, slen, siglen = 0;
@@ -340,9 +360,10 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
     const cJSON *alg;
     token_error e = TOKEN_MALFORMED;
 
-    if (sub != NULL && sub_cap > 0)
-        sub[0] = '\0';
-    if (token == NULL || sub == NULL || sub_cap == 0)
+    if (out == NULL)
+        return TOKEN_MALFORMED;
+    memset(out, 0, sizeof *out);
+    if (token == NULL)
         return TOKEN_MALFORMED;
 
     /* (1) Shape: exactly three non-empty base64url parts, bounded length. */
@@ -351,12 +372,12 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
         return TOKEN_MALFORMED;
 
     /* (0) The token this thread last found valid under this key, byte for
-     * byte (compared in constant time): only the clock and sub_cap can change
-     * the answer. */
+     * byte (compared in constant time): only the clock can change the
+     * answer. */
     mac_cache *c = key != NULL && keylen >= TOKEN_KEY_MIN ? thread_cache(keylen) : NULL;
     if (c && c->memo_len != 0 && c->memo_len == len && cache_has_key(c, key, keylen) &&
         CRYPTO_memcmp(c->memo, token, len) == 0)
-        return memo_check(c, now, sub, sub_cap);
+        return memo_check(c, now, out);
 
     for (i = 0; i < len; i++) {
         if (token[i] != '.' && b64url_value((unsigned char)token[i]) < 0)
@@ -407,20 +428,37 @@ token_error token_check(const unsigned char *key, size_t keylen, const char *tok
     if (!cJSON_IsObject(claims))
         goto out;
     double exp = 0, nbf = 0, iat = 0;
-    e = token_check_claims(claims, now, sub, sub_cap, &exp, &nbf, &iat);
-    if (e == TOKEN_OK && c && len <= sizeof c->memo &&
-        copy_sub(sub, c->memo_sub, sizeof c->memo_sub) == TOKEN_OK) {
+    e = token_check_claims(claims, now, out, &exp, &nbf, &iat);
+    if (e == TOKEN_OK && c && len <= sizeof c->memo) {
         memcpy(c->memo, token, len);
         c->memo_len = len;
         c->memo_exp = exp;
         c->memo_nbf = nbf;
         c->memo_iat = iat;
+        c->memo_claims = *out;
     }
 out:
     OPENSSL_cleanse(mac, sizeof mac);
     OPENSSL_cleanse(sig, sizeof sig);
     cJSON_Delete(header);
     cJSON_Delete(claims);
+    if (e != TOKEN_OK)
+        memset(out, 0, sizeof *out);
+    return e;
+}
+
+token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
+                        char *sub, size_t sub_cap)
+{
+    token_claims tc;
+    if (sub != NULL && sub_cap > 0)
+        sub[0] = '\0';
+    if (sub == NULL || sub_cap == 0)
+        return TOKEN_MALFORMED;
+    token_error e = token_verify(key, keylen, token, now, &tc);
+    if (e == TOKEN_OK)
+        e = copy_sub(tc.sub, sub, sub_cap);
+    OPENSSL_cleanse(&tc, sizeof tc);
     return e;
 }
 

@@ -8,12 +8,14 @@
 #define INTEGRITY_TOKEN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "common/status.h"
 
 #define TOKEN_KEY_MIN 32
 #define TOKEN_SUB_MAX 64
+#define TOKEN_JTI_MAX 64 /* a UUID is 36; a longer jti is refused as malformed */
 
 typedef enum token_error {
     TOKEN_OK = 0,
@@ -55,6 +57,24 @@ status token_issue(const unsigned char *key, size_t keylen, const char *sub, tim
  */
 token_error token_check(const unsigned char *key, size_t keylen, const char *token, time_t now,
                         char *sub, size_t sub_cap);
+
+/* What the revocation rules (SPEC 9) need of a valid token. */
+typedef struct token_claims {
+    char sub[TOKEN_SUB_MAX + 1];
+    char jti[TOKEN_JTI_MAX + 1]; /* "" when the token carries none */
+    int64_t iat;                 /* whole seconds; INT64_MIN when the token carries none */
+    int64_t exp;                 /* whole seconds (rounded up) */
+} token_claims;
+
+/*
+ * token_check, also giving the claims revocation is decided on: on TOKEN_OK
+ * *out holds them; on any error *out is zeroed (empty strings). A jti that
+ * is not a string of 1..TOKEN_JTI_MAX bytes is TOKEN_MALFORMED. The
+ * per-thread memo answers from the clock alone, claims included: it saves
+ * the signature work, never the revocation check, which is the caller's.
+ */
+token_error token_verify(const unsigned char *key, size_t keylen, const char *token, time_t now,
+                         token_claims *out);
 
 /* The flask-jwt-extended style message for `e` (a static string). */
 const char *token_error_message(token_error e);

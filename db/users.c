@@ -10,13 +10,13 @@
 
 #include "db/db_internal.h"
 
-static const char SQL_CREATE[] =
-    "INSERT INTO users (username, password_hash, totp_secret) VALUES (?, ?, ?)";
+static const char SQL_CREATE[] = "INSERT INTO users (username, password_hash, totp_secret,"
+                                 " tokens_valid_after) VALUES (?, ?, ?, ?)";
 
 static const char SQL_FIND[] =
     "SELECT id, username, password_hash, totp_secret, totp_enrolled, totp_last_step,"
     " IF(locked_until > UNIX_TIMESTAMP(), locked_until - UNIX_TIMESTAMP(), 0),"
-    " IFNULL(challenge_expires > UNIX_TIMESTAMP(), 0)"
+    " IFNULL(challenge_expires > UNIX_TIMESTAMP(), 0), tokens_valid_after"
     " FROM users WHERE username = ?";
 
 /*
@@ -107,6 +107,24 @@ static const char SQL_COMPLETE[] =
     " challenge_failures = 0, failed_logins = 0, locked_until = NULL"
     " WHERE id = ? AND totp_last_step < ? AND challenge_expires > UNIX_TIMESTAMP()";
 
+static const char SQL_COMPLETE_ENROLLMENT[] =
+    "UPDATE users SET totp_last_step = ?, totp_enrolled = 1, challenge_expires = NULL,"
+    " challenge_failures = 0, failed_logins = 0, locked_until = NULL"
+    " WHERE id = ? AND totp_enrolled = 0 AND totp_last_step < ?"
+    " AND challenge_expires > UNIX_TIMESTAMP()";
+
+static const char SQL_CHANGE_PASSWORD[] =
+    "UPDATE users SET password_hash = ?, tokens_valid_after = GREATEST(tokens_valid_after, ?)"
+    " WHERE id = ?";
+
+static const char SQL_RESET_2FA[] =
+    "UPDATE users SET totp_secret = ?, totp_enrolled = 0, totp_last_step = 0,"
+    " challenge_expires = NULL, challenge_failures = 0,"
+    " tokens_valid_after = GREATEST(tokens_valid_after, ?)"
+    " WHERE id = ?";
+
+static const char SQL_DELETE[] = "DELETE FROM users WHERE id = ? AND totp_last_step < ?";
+
 static const char SQL_SET_SECRET[] = "UPDATE users SET totp_secret = ? WHERE id = ?";
 
 static const char SQL_ANY_SEALED[] =
@@ -137,13 +155,15 @@ static void note_lockout(void)
     db_done(s);
 }
 
-status users_create(const char *username, const char *password_hash, const char *totp_secret)
+status users_create(const char *username, const char *password_hash, const char *totp_secret,
+                    int64_t valid_after)
 {
     unsigned long l0 = strlen(username), l1 = strlen(password_hash), l2 = strlen(totp_secret);
-    MYSQL_BIND p[3];
+    MYSQL_BIND p[4];
     db_bind_str(&p[0], username, &l0);
     db_bind_str(&p[1], password_hash, &l1);
     db_bind_str(&p[2], totp_secret, &l2);
+    db_bind_i64(&p[3], &valid_after);
     return db_exec(SQL_CREATE, p, NULL, NULL);
 }
 
@@ -158,9 +178,10 @@ status users_find(const char *username, user *out)
         return st;
 
     int64_t id = 0, enrolled = 0, last_step = 0, lock_remaining = 0, challenge_open = 0;
+    int64_t valid_after = 0;
     unsigned long l_name, l_hash, l_secret;
-    my_bool nulls[8] = {0};
-    MYSQL_BIND r[8];
+    my_bool nulls[9] = {0};
+    MYSQL_BIND r[9];
     db_bind_out_i64(&r[0], &id, &nulls[0]);
     db_bind_out_str(&r[1], out->username, sizeof out->username, &l_name, &nulls[1]);
     db_bind_out_str(&r[2], out->password_hash, sizeof out->password_hash, &l_hash, &nulls[2]);
@@ -169,6 +190,7 @@ status users_find(const char *username, user *out)
     db_bind_out_i64(&r[5], &last_step, &nulls[5]);
     db_bind_out_i64(&r[6], &lock_remaining, &nulls[6]);
     db_bind_out_i64(&r[7], &challenge_open, &nulls[7]);
+    db_bind_out_i64(&r[8], &valid_after, &nulls[8]);
     st = db_fetch(s, r);
     db_done(s);
     if (st != ST_OK) {
@@ -180,6 +202,7 @@ status users_find(const char *username, user *out)
     out->totp_last_step = last_step;
     out->lock_remaining = lock_remaining > 0 ? lock_remaining : 0;
     out->challenge_open = challenge_open != 0;
+    out->tokens_valid_after = valid_after;
     return ST_OK;
 }
 
@@ -311,6 +334,56 @@ status users_complete_login(uint64_t id, int64_t step)
     db_bind_i64(&p[2], &step);
     uint64_t n = 0;
     status st = db_exec(SQL_COMPLETE, p, NULL, &n);
+    if (st != ST_OK)
+        return st;
+    return n == 1 ? ST_OK : ST_UNAUTHORIZED;
+}
+
+status users_complete_enrollment(uint64_t id, int64_t step)
+{
+    MYSQL_BIND p[3];
+    db_bind_i64(&p[0], &step);
+    db_bind_u64(&p[1], &id);
+    db_bind_i64(&p[2], &step);
+    uint64_t n = 0;
+    status st = db_exec(SQL_COMPLETE_ENROLLMENT, p, NULL, &n);
+    if (st != ST_OK)
+        return st;
+    return n == 1 ? ST_OK : ST_UNAUTHORIZED;
+}
+
+/* An UPDATE of (text, valid_after, id): ST_NOT_FOUND when no row matched. */
+static status update_revoking(const char *sql, const char *text, int64_t valid_after, uint64_t id)
+{
+    unsigned long len = strlen(text);
+    MYSQL_BIND p[3];
+    db_bind_str(&p[0], text, &len);
+    db_bind_i64(&p[1], &valid_after);
+    db_bind_u64(&p[2], &id);
+    uint64_t n = 0;
+    status st = db_exec(sql, p, NULL, &n);
+    if (st != ST_OK)
+        return st;
+    return n == 1 ? ST_OK : ST_NOT_FOUND;
+}
+
+status users_change_password(uint64_t id, const char *password_hash, int64_t valid_after)
+{
+    return update_revoking(SQL_CHANGE_PASSWORD, password_hash, valid_after, id);
+}
+
+status users_reset_2fa(uint64_t id, const char *totp_secret, int64_t valid_after)
+{
+    return update_revoking(SQL_RESET_2FA, totp_secret, valid_after, id);
+}
+
+status users_delete(uint64_t id, int64_t step)
+{
+    MYSQL_BIND p[2];
+    db_bind_u64(&p[0], &id);
+    db_bind_i64(&p[1], &step);
+    uint64_t n = 0;
+    status st = db_exec(SQL_DELETE, p, NULL, &n);
     if (st != ST_OK)
         return st;
     return n == 1 ? ST_OK : ST_UNAUTHORIZED;

@@ -25,12 +25,16 @@ typedef struct user {
     char totp_secret[USERS_SECRET_MAX + 1]; /* base32; the caller wipes it */
     bool totp_enrolled;
     int64_t totp_last_step;
-    int64_t lock_remaining; /* seconds until the lock ends; 0 when not locked */
-    bool challenge_open;    /* a password login is good for /verify-2fa */
+    int64_t lock_remaining;     /* seconds until the lock ends; 0 when not locked */
+    bool challenge_open;        /* a password login is good for /verify-2fa */
+    int64_t tokens_valid_after; /* tokens with an iat below this are refused (SPEC 9) */
 } user;
 
-/* Insert a new user. ST_CONFLICT when the name is taken ignoring case. */
-status users_create(const char *username, const char *password_hash, const char *totp_secret);
+/* Insert a new user whose tokens are good from second `valid_after` (its
+ * sign-up's: a token of a deleted account of the same name, issued before,
+ * stays refused). ST_CONFLICT when the name is taken ignoring case. */
+status users_create(const char *username, const char *password_hash, const char *totp_secret,
+                    int64_t valid_after);
 
 /* Find a user by name, ignoring case. ST_NOT_FOUND when there is none. */
 status users_find(const char *username, user *out);
@@ -105,6 +109,28 @@ status users_complete_login(uint64_t id, int64_t step);
  * lock counted once, by the statement that set it), for the server's
  * metrics. Any thread; it only grows. */
 unsigned long long users_lockout_count(void);
+
+/* users_complete_login, only while 2FA is not yet confirmed: ST_OK when
+ * this call is the one that confirmed it (of two racing, one), else
+ * ST_UNAUTHORIZED (then users_complete_login decides). */
+status users_complete_enrollment(uint64_t id, int64_t step);
+
+/*
+ * SPEC 9. Each refuses every token of the user issued before second
+ * `valid_after` (tokens_valid_after never moves back), in the same
+ * statement as its change. ST_NOT_FOUND when there is no such user.
+ */
+/* A new password hash. */
+status users_change_password(uint64_t id, const char *password_hash, int64_t valid_after);
+/* 2FA reset: a new TOTP secret, not confirmed, no open challenge, and no
+ * step used yet (the steps of the old secret say nothing of the new one's
+ * codes: the new app's first code works at once). */
+status users_reset_2fa(uint64_t id, const char *totp_secret, int64_t valid_after);
+
+/* Delete the user (its recovery codes go with it: ON DELETE CASCADE), only
+ * while its last accepted TOTP step is before `step` (the replay rule; pass
+ * INT64_MAX when no TOTP code is used). ST_UNAUTHORIZED when that fails. */
+status users_delete(uint64_t id, int64_t step);
 
 /* Replace the stored TOTP secret of user `id` (sealing an old plaintext one). */
 status users_set_secret(uint64_t id, const char *totp_secret);

@@ -222,7 +222,8 @@ pm.test('application/yaml', function () {
 pm.test('OpenAPI 3.1 with every path', function () {
     const text = pm.response.text();
     pm.expect(text).to.match(/^openapi: 3\.1\.\d+/m);
-    ['/signup:', '/login:', '/verify-2fa:', '/products:', '/products/{id}:', '/products/{id}/history:', '/healthz:', '/readyz:']
+    ['/signup:', '/login:', '/verify-2fa:', '/products:', '/products/{id}:', '/products/{id}/history:', '/healthz:', '/readyz:',
+        '/logout:', '/account:', '/account/password:', '/account/recovery-codes:', '/account/2fa/reset:']
         .forEach(function (p) { pm.expect(text).to.include('  ' + p); });
 });
 `,
@@ -391,8 +392,10 @@ pm.collectionVariables.set('totp_code', code);
 const cryptoJs = require('crypto-js');  // the sandbox's CryptoJS
 pm.test('status 200', function () { pm.response.to.have.status(200); });
 const body = pm.response.json();
-pm.test('token body', function () {
-    pm.expect(Object.keys(body).sort()).to.eql(['access_token', 'expires_in', 'token_type']);
+pm.test('token body, with the recovery codes of the first confirmation', function () {
+    pm.expect(Object.keys(body).sort()).to.eql(['access_token', 'expires_in', 'recovery_codes', 'token_type']);
+    pm.expect(body.recovery_codes).to.have.lengthOf(10);
+    body.recovery_codes.forEach(function (c) { pm.expect(c).to.match(/^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/); });
     pm.expect(body.token_type).to.eql('Bearer');
     pm.expect(body.expires_in).to.eql(3600);
     pm.expect(body.access_token).to.match(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
@@ -406,6 +409,7 @@ pm.test('HS256 token for this user', function () {
     pm.expect(claims.exp - claims.iat).to.eql(3600);
 });
 pm.collectionVariables.set('access_token', body.access_token);
+pm.collectionVariables.set('recovery_codes', JSON.stringify(body.recovery_codes));
 `,
     }),
     request('Log in again: enrolled, no QR code', {
@@ -724,6 +728,195 @@ pm.test('ends with the delete', function () {
     }),
 ]);
 
+
+// The account lifecycle (SPEC §9), on the user of folder 2: a recovery code for
+// a login, a new set, a 2FA reset and a new enrollment, a password change, a
+// logout, the deletion; each revocation checked on the token it refuses.
+const codeAt = (n) => String.raw`
+const codes = JSON.parse(pm.collectionVariables.get('recovery_codes'));
+pm.collectionVariables.set('recovery_code', codes[${n}]);
+`;
+const tokenFrom = (left) => String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+const body = pm.response.json();
+pm.test('a token and the codes left', function () {
+    pm.expect(Object.keys(body).sort()).to.eql(['access_token', 'expires_in', 'recovery_codes_left', 'token_type']);
+    pm.expect(body.recovery_codes_left).to.eql(${left});
+});
+pm.collectionVariables.set('access_token', body.access_token);
+`;
+const REVOKED = expectMsg(401, 'Token has been revoked');
+const NEW_CREDS = { username: '{{username}}', password: '{{new_password}}' };
+const enrolledLogin = (name, creds) => request(name, {
+    method: 'POST', path: '/login', headers: [JSON_CT], body: creds,
+    test: String.raw`pm.test('status 200', function () { pm.response.to.have.status(200); });`,
+});
+const recoveryLogin = (name, n, left, description) => request(name, {
+    method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+    body: { username: '{{username}}', recovery_code: '{{recovery_code}}' },
+    description, pre: codeAt(n), test: tokenFrom(left),
+});
+
+const account = folder('5. Account lifecycle', 'SPEC §9: recovery codes (shown once, used once, matched ignoring case and dashes), a new set, a 2FA reset and re-enrollment, a password change, logout and deletion; every token they revoke is then refused with 401 "Token has been revoked".', [
+    enrolledLogin('Recovery: log in with the password', CREDS),
+    request('Recovery: verify with a recovery code, upper case without dashes', {
+        method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+        body: { username: '{{username}}', recovery_code: '{{recovery_code}}' },
+        description: 'In place of the TOTP code, one of the 10 codes the first confirmation showed; case and dashes do not matter.',
+        pre: String.raw`
+const codes = JSON.parse(pm.collectionVariables.get('recovery_codes'));
+pm.collectionVariables.set('recovery_code', codes[0].toUpperCase().replace(/-/g, ''));
+`,
+        test: tokenFrom(9),
+    }),
+    enrolledLogin('Recovery: log in again', CREDS),
+    request('Recovery: a used code is refused', {
+        method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+        body: { username: '{{username}}', recovery_code: '{{recovery_code}}' },
+        pre: codeAt(0),
+        test: expectError(401, 'invalid_code'),
+    }),
+    request('Recovery: code and recovery_code together are 400', {
+        method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+        body: { username: '{{username}}', code: '123456', recovery_code: '{{recovery_code}}' },
+        test: expectValidation(['recovery_code']),
+    }),
+    request('New recovery codes: a wrong password is 401', {
+        method: 'POST', path: '/account/recovery-codes', headers: [JSON_CT, AUTH],
+        body: { password: 'wrong-password' },
+        test: expectError(401, 'invalid_credentials'),
+    }),
+    request('New recovery codes', {
+        method: 'POST', path: '/account/recovery-codes', headers: [JSON_CT, AUTH],
+        body: { password: '{{password}}' },
+        description: '10 new codes, shown this once; the old set stops working.',
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+const body = pm.response.json();
+const old = JSON.parse(pm.collectionVariables.get('recovery_codes'));
+pm.test('10 new codes', function () {
+    pm.expect(Object.keys(body)).to.eql(['recovery_codes']);
+    pm.expect(body.recovery_codes).to.have.lengthOf(10);
+    body.recovery_codes.forEach(function (c) { pm.expect(old).to.not.include(c); });
+});
+pm.collectionVariables.set('old_recovery_codes', JSON.stringify(old));
+pm.collectionVariables.set('recovery_codes', JSON.stringify(body.recovery_codes));
+`,
+    }),
+    request('New recovery codes: an old one is refused', {
+        method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+        body: { username: '{{username}}', recovery_code: '{{recovery_code}}' },
+        pre: String.raw`
+pm.collectionVariables.set('recovery_code', JSON.parse(pm.collectionVariables.get('old_recovery_codes'))[5]);
+`,
+        test: expectError(401, 'invalid_code'),
+    }),
+    recoveryLogin('New recovery codes: a new one logs in', 0, 9),
+    request('2FA reset: the old app and codes go, every token is refused', {
+        method: 'POST', path: '/account/2fa/reset', headers: [JSON_CT, AUTH],
+        body: { password: '{{password}}' },
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+pm.test('a message', function () { pm.expect(pm.response.json().message).to.be.a('string'); });
+`,
+    }),
+    request('2FA reset: the token is revoked', {
+        path: '/products', headers: [AUTH], test: REVOKED,
+    }),
+    request('2FA reset: log in enrolls again (a new otpauth URI)', {
+        method: 'POST', path: '/login', headers: [JSON_CT, { key: 'Accept', value: 'application/json' }],
+        body: CREDS,
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+const body = pm.response.json();
+pm.test('enrollment again, with a new secret', function () {
+    pm.expect(body['2fa_enrolled']).to.eql(false);
+});
+const m = /[?&]secret=([A-Z2-7]+)/.exec(body.otpauth_uri || '');
+pm.test('a new secret', function () {
+    pm.expect(m).to.not.eql(null);
+    pm.expect(m[1]).to.not.eql(pm.collectionVariables.get('totp_secret'));
+});
+if (m) { pm.collectionVariables.set('totp_secret', m[1]); }
+`,
+    }),
+    request('2FA reset: verify the new app (new recovery codes)', {
+        method: 'POST', path: '/verify-2fa', headers: [JSON_CT],
+        body: { username: '{{username}}', code: '{{totp_code}}' },
+        pre: TOTP_LIB + String.raw`
+pm.collectionVariables.set('totp_code', totp(pm.collectionVariables.get('totp_secret'), Math.floor(Date.now() / 1000)));
+`,
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+const body = pm.response.json();
+pm.test('a token and 10 new codes', function () {
+    pm.expect(body.recovery_codes).to.have.lengthOf(10);
+});
+pm.collectionVariables.set('access_token', body.access_token);
+pm.collectionVariables.set('recovery_codes', JSON.stringify(body.recovery_codes));
+`,
+    }),
+    request('Password change: a short new password is 400', {
+        method: 'POST', path: '/account/password', headers: [JSON_CT, AUTH],
+        body: { old_password: '{{password}}', new_password: 'short' },
+        test: expectValidation(['new_password']),
+    }),
+    request('Password change', {
+        method: 'POST', path: '/account/password', headers: [JSON_CT, AUTH],
+        body: { old_password: '{{password}}', new_password: '{{new_password}}' },
+        description: 'Every token of the user issued before the change is refused, this one included.',
+        pre: String.raw`
+const pw = pm.environment.get('password') || pm.variables.get('password');
+pm.collectionVariables.set('new_password', pw + '-changed');
+`,
+        test: String.raw`pm.test('status 200', function () { pm.response.to.have.status(200); });`,
+    }),
+    request('Password change: the token is revoked', {
+        path: '/products', headers: [AUTH], test: REVOKED,
+    }),
+    request('Password change: the old password no longer logs in', {
+        method: 'POST', path: '/login', headers: [JSON_CT], body: CREDS,
+        test: expectError(401, 'invalid_credentials'),
+    }),
+    enrolledLogin('Password change: the new one does', NEW_CREDS),
+    recoveryLogin('Password change: a recovery code for a token', 1, 9),
+    request('Log out', {
+        method: 'POST', path: '/logout', headers: [AUTH],
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+pm.test('body', function () { pm.expect(pm.response.json()).to.eql({ message: 'Logged out' }); });
+`,
+    }),
+    request('Log out: the token is revoked', {
+        path: '/products', headers: [AUTH], test: REVOKED,
+    }),
+    enrolledLogin('Delete: log in', NEW_CREDS),
+    recoveryLogin('Delete: a recovery code for a token', 2, 8),
+    request('Delete: a wrong password is 401', {
+        method: 'DELETE', path: '/account', headers: [JSON_CT, AUTH],
+        body: { password: 'wrong-password', code: '{{recovery_code}}' },
+        pre: codeAt(3),
+        test: expectError(401, 'invalid_credentials'),
+    }),
+    request('Delete the account (password and a recovery code)', {
+        method: 'DELETE', path: '/account', headers: [JSON_CT, AUTH],
+        body: { password: '{{new_password}}', code: '{{recovery_code}}' },
+        description: 'The code may be a TOTP code or a recovery code.',
+        pre: codeAt(3),
+        test: String.raw`
+pm.test('status 200', function () { pm.response.to.have.status(200); });
+pm.test('body', function () { pm.expect(pm.response.json()).to.eql({ message: 'Account deleted' }); });
+`,
+    }),
+    request('Delete: the token is revoked', {
+        path: '/products', headers: [AUTH], test: REVOKED,
+    }),
+    request('Delete: the user is gone', {
+        method: 'POST', path: '/login', headers: [JSON_CT], body: NEW_CREDS,
+        test: expectError(401, 'invalid_credentials'),
+    }),
+]);
+
 // Every response: SPEC §2 headers, JSON unless the QR PNG or the document.
 const COLLECTION_TEST = String.raw`
 pm.test('Cache-Control: no-store and X-Content-Type-Options: nosniff', function () {
@@ -746,7 +939,8 @@ const collection = {
         description: [
             'The whole flow of the Integrity API with no manual step: sign up, log in (the otpauth URI as JSON),',
             'the TOTP code computed in a pre-request script with CryptoJS, /verify-2fa, the access token kept in the',
-            'collection variable access_token, every product route, and the error cases of SPEC.md, each request with',
+            'collection variable access_token, every product route, the account lifecycle (recovery codes, a 2FA reset',
+            'and a new enrollment, a password change, logout, deletion), and the error cases of SPEC.md, each request with',
             'tests. Run it in order (Runner, or newman) with the environment postman/local.postman_environment.json:',
             'base_url is the server; jwt_secret (optional) is its JWT_SECRET_KEY, for the requests that make tokens',
             '(skipped when empty). Each run signs up new users, so it can run again against the same database.',
@@ -755,11 +949,12 @@ const collection = {
         ].join('\n'),
         schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
     },
-    item: [setup, signup, login, tokens, products],
+    item: [setup, signup, login, tokens, products, account],
     event: [{ listen: 'test', script: { type: 'text/javascript', exec: lines(COLLECTION_TEST) } }],
     variable: [
         'username', 'locked_username', 'totp_secret', 'totp_code', 'access_token',
-        'product_id', 'product2_id', 'etag',
+        'product_id', 'product2_id', 'etag', 'recovery_codes', 'old_recovery_codes', 'recovery_code',
+        'new_password',
     ].map((key) => ({ key, value: '' })),
 };
 

@@ -157,6 +157,11 @@ done
 TOKEN="$(field access_token)" || { echo "demo: no access_token in the answer" >&2; exit 1; }
 T="Authorization: Bearer $TOKEN"
 note "TOKEN=${TOKEN:0:24}...  (an HS256 JWT, valid for $(field expires_in) s)"
+mapfile -t CODES < <(grep -oE '[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}' "$TMP/body")
+[[ ${#CODES[@]} == 10 ]] || { echo "demo: no recovery codes in the first confirmation" >&2; exit 1; }
+note "The answer that first confirms 2FA carries 10 recovery codes, shown this once:"
+printf '    %s\n' "${CODES[@]}"
+note "Keep them apart from the phone: each one logs in once instead of a code from the app."
 
 title "Log in again: 2FA is confirmed, so no QR code any more"
 req 200 POST /login -H "$J" -d "$CREDS"
@@ -192,5 +197,18 @@ req 200 DELETE "/products/$ID" -H "$T"
 req 404 GET "/products/$ID" -H "$T"
 req 200 DELETE "/products/$ID2" -H "$T"
 
-printf '\n%sDone.%s %s signed up, enrolled TOTP, got a token and used every product route.\n' \
+title "Lost the phone? A recovery code instead of the app's code (case and dashes do not matter)"
+req 200 POST /login -H "$J" -d "$CREDS"
+req 200 POST /verify-2fa -H "$J" \
+  -d "{\"username\": $(json_str "$USER_NAME"), \"recovery_code\": \"${CODES[0]^^}\"}"
+note "A token, and recovery_codes_left: $(field recovery_codes_left). The code is used up:"
+req 200 POST /login -H "$J" -d "$CREDS"
+req 401 POST /verify-2fa -H "$J" \
+  -d "{\"username\": $(json_str "$USER_NAME"), \"recovery_code\": \"${CODES[0]}\"}"
+
+title "Log out: that token is refused from now on, on every instance"
+req 200 POST /logout -H "$T"
+req 401 GET /products -H "$T"
+
+printf '\n%sDone.%s %s signed up, enrolled TOTP, got a token, used every product route,\nlogged in with a recovery code and logged out.\n' \
   "$GREEN" "$RESET" "$USER_NAME"

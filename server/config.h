@@ -32,9 +32,10 @@ typedef struct config {
     unsigned login_max_failures;
     unsigned login_lock_seconds;
     unsigned login_challenge_seconds;
-    unsigned login_queue_seconds; /* the longest wait for a bcrypt slot */
-    unsigned bcrypt_nice;         /* the bcrypt helper's nice value (crypto/hasher.h) */
-    bool sched_batch;             /* SCHED_POLICY=batch: every thread runs SCHED_BATCH */
+    unsigned login_queue_seconds;   /* the longest wait for a bcrypt slot */
+    unsigned revocation_recheck_ms; /* how long a worker trusts a token it found not revoked */
+    unsigned bcrypt_nice;           /* the bcrypt helper's nice value (crypto/hasher.h) */
+    bool sched_batch;               /* SCHED_POLICY=batch: every thread runs SCHED_BATCH */
     char tls_cert[1024];
     char tls_key[1024];
     unsigned metrics_port; /* 0: no metrics listener */

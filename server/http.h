@@ -35,6 +35,9 @@ typedef struct request {
     const char *path_arg; /* the '*' segment of the route's pattern, or NULL */
     size_t path_arg_len;
     char user[65];       /* token subject on guarded routes */
+    char jti[65];        /* its jti ("" for none) */
+    int64_t iat;         /* its iat, whole seconds (INT64_MIN for none) */
+    int64_t exp;         /* its exp, whole seconds */
     char request_id[65]; /* X-Request-Id of the answer (server/reqid.h); empty: none */
     int route;           /* the route's index for metrics (server/metrics.h) */
     int code;            /* the HTTP status code sent, for the log */
@@ -77,6 +80,14 @@ void http_register_metrics(struct mg_context *ctx);
  */
 void http_drain_begin(void);
 int http_in_flight(void);
+
+/*
+ * A route revoked tokens (SPEC 9: logout, password change, 2FA reset,
+ * deletion) and the change is committed: every worker of this process asks
+ * MySQL again on its next guarded request, so this instance refuses them at
+ * once; other instances within REVOCATION_RECHECK_MS (see router.c).
+ */
+void http_tokens_revoked(void);
 
 /* The CivetWeb http_error callback: CivetWeb's own errors (bad request line,
  * header too large...) answered with our JSON error body. */

@@ -240,6 +240,8 @@ static answer answer_of(status st)
         return (answer){400, "validation_failed", "The request is not valid", NULL};
     case ST_UNAUTHORIZED:
         return (answer){401, "unauthorized", "Not authorized", NULL};
+    case ST_REVOKED: /* answered in flask-jwt-extended's words by http_send_status */
+        return (answer){401, "token_revoked", "Token has been revoked", NULL};
     case ST_LOCKED:
         return (answer){429, "too_many_attempts", "Too many attempts; try again later", retry};
     case ST_PRECONDITION:
@@ -260,6 +262,10 @@ static answer answer_of(status st)
 
 void http_send_status(request *r, status st)
 {
+    if (st == ST_REVOKED) { /* a token error: {"msg"} as flask-jwt-extended's blocklist */
+        http_send_msg(r, 401, "Token has been revoked");
+        return;
+    }
     answer a = answer_of(st);
     http_send_error_h(r, a.code, a.error, a.message, a.headers);
 }

@@ -10,16 +10,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/monotime.h"
 #include "crypto/hashgate.h"
 #include "crypto/password.h"
 #include "crypto/random.h"
 #include "crypto/secret.h"
+#include "crypto/recovery.h"
 #include "crypto/token.h"
+#include "db/recovery.h"
 #include "db/users.h"
 #include "server/metrics.h"
 #include "server/routes.h"
 #include "server/secrets.h"
+#include "server/throttle.h"
 #include "server/validate.h"
 #include "totp/base32.h"
 #include "totp/otpauth.h"
@@ -75,7 +77,7 @@ void route_signup(request *r)
     if (st == ST_OK)
         st = secrets_store_text(r->cfg, c.username, secret, sizeof secret, stored, sizeof stored);
     if (st == ST_OK)
-        st = users_create(c.username, hash, stored);
+        st = users_create(c.username, hash, stored, (int64_t)token_clock());
     if (st == ST_OK)
         http_send_literal(r, 201, "{\"message\":\"User registered successfully\"}", NULL);
     else if (st == ST_CONFLICT)
@@ -185,49 +187,6 @@ out:
     free(png);
 }
 
-static void send_locked(request *r, int64_t retry_after)
-{
-    char h[48];
-    snprintf(h, sizeof h, "Retry-After: %lld\r\n", (long long)retry_after);
-    http_send_literal(r, 429,
-                      "{\"message\":\"Too many failed attempts; try again later\","
-                      "\"error\":\"too_many_attempts\"}",
-                      h);
-}
-
-static void send_invalid_credentials(request *r)
-{
-    http_send_error(r, 401, "invalid_credentials", "Invalid username or password");
-}
-
-/*
- * How long a reserved password check counts as in flight when its server
- * dies before resolving it: the longest wait for a bcrypt slot plus this
- * slack, which covers the check itself. A check still running
- * LOGIN_HOLD_MARGIN_SECONDS before that end is not answered (see
- * route_login).
- */
-#define LOGIN_HOLD_SLACK_SECONDS 30u
-#define LOGIN_HOLD_MARGIN_SECONDS 3u
-#define TURN_PAUSE_MIN_MS 5u
-#define TURN_PAUSE_MAX_MS 100u
-
-/* Sleep before asking again for the account's turn: *pause_ms, doubling up
- * to TURN_PAUSE_MAX_MS, never past deadline_ms (CLOCK_MONOTONIC, ms). False
- * when the deadline has passed: the wait is over. */
-static bool turn_wait(long long deadline_ms, unsigned *pause_ms)
-{
-    long long left = deadline_ms - monotonic_ms();
-    if (left <= 0)
-        return false;
-    long long ms = left < *pause_ms ? left : *pause_ms;
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-    *pause_ms = *pause_ms * 2 > TURN_PAUSE_MAX_MS ? TURN_PAUSE_MAX_MS : *pause_ms * 2;
-    return true;
-}
-
 void route_login(request *r)
 {
     cJSON *body = NULL;
@@ -251,62 +210,15 @@ void route_login(request *r)
         if (st == ST_BUSY)
             http_send_status(r, st);
         else
-            send_invalid_credentials(r);
+            throttle_send_invalid_credentials(r);
         goto out;
     }
     if (st != ST_OK) {
         http_send_status(r, st);
         goto out;
     }
-    /* Wait for the account's turn (SPEC 4: never 429 unless locked) within
-     * the same LOGIN_QUEUE_SECONDS as the wait for a bcrypt slot. */
-    int64_t retry_after = 1;
-    unsigned hold = cfg->login_queue_seconds + LOGIN_HOLD_SLACK_SECONDS;
-    long long deadline_ms = monotonic_ms() + 1000LL * cfg->login_queue_seconds;
-    long long reserved_ms = 0;
-    unsigned pause_ms = TURN_PAUSE_MIN_MS;
-    do {
-        reserved_ms = monotonic_ms();
-        st = users_reserve_attempt(u.id, cfg->login_max_failures, cfg->login_lock_seconds, hold,
-                                   &retry_after);
-    } while (st == ST_BUSY && turn_wait(deadline_ms, &pause_ms));
-    if (st == ST_LOCKED) {
-        send_locked(r, retry_after);
+    if (!throttle_check_password(r, &place, &u, c.password, c.password_len))
         goto out;
-    }
-    if (st == ST_NOT_FOUND) { /* deleted meanwhile */
-        send_invalid_credentials(r);
-        goto out;
-    }
-    if (st != ST_OK) {
-        http_send_status(r, st);
-        goto out;
-    }
-    st = hashgate_verify(&place, c.password, c.password_len, u.password_hash);
-    /* A check that outlived its reservation may have run beside one granted
-     * in its place: its answer is not given, and its reservation (already
-     * lapsed) is not given back. */
-    bool fresh = monotonic_ms() - reserved_ms < 1000LL * (hold - LOGIN_HOLD_MARGIN_SECONDS);
-    if (st != ST_OK && st != ST_UNAUTHORIZED) {
-        /* Not checked (ST_BUSY): give the reserved attempt back, as for a
-         * right one. */
-        if (fresh)
-            (void)users_release_attempt(u.id);
-        http_send_status(r, st);
-        goto out;
-    }
-    if (st == ST_UNAUTHORIZED) {
-        st = users_password_failed(u.id, cfg->login_max_failures, cfg->login_lock_seconds, fresh);
-        if (st == ST_OK && fresh)
-            send_invalid_credentials(r);
-        else
-            http_send_status(r, st == ST_OK ? ST_BUSY : st);
-        goto out;
-    }
-    if (!fresh) {
-        http_send_status(r, ST_BUSY);
-        goto out;
-    }
     const char *rehash = NULL;
     if (password_needs_rehash(u.password_hash, cfg->bcrypt_cost) &&
         hashgate_hash(&place, c.password, c.password_len, cfg->bcrypt_cost, new_hash) == ST_OK)
@@ -335,10 +247,33 @@ out:
 
 /* ---- POST /verify-2fa ---- */
 
-static void send_token(request *r, const char *sub)
+/*
+ * A revocation (SPEC 9) refuses every token whose iat, in whole seconds, is
+ * below the user's tokens_valid_after, which it sets to the second after
+ * its own. A token issued within that second would be refused with the old
+ * ones, so its issue waits for the second to begin: at most about a second,
+ * once, right after a password change or a 2FA reset. Capped at 2 s, for a
+ * value set by an instance whose clock runs ahead of ours.
+ */
+static void wait_for_second(int64_t valid_after)
+{
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0 || (int64_t)now.tv_sec >= valid_after ||
+        valid_after - (int64_t)now.tv_sec > 2)
+        return;
+    struct timespec until = {.tv_sec = (time_t)valid_after, .tv_nsec = 1000000}; /* +1 ms */
+    while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
+        ;
+}
+
+/* 200 with a token for `u`; with the first confirmation's recovery codes
+ * (`codes` not NULL), or with `codes_left` >= 0 after a recovery code. */
+static void send_token(request *r, const user *u, const char (*codes)[RECOVERY_SHOWN_LEN + 1],
+                       long codes_left)
 {
     char *token = NULL;
-    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, sub, token_clock(),
+    wait_for_second(u->tokens_valid_after);
+    status st = token_issue(r->cfg->jwt_key, r->cfg->jwt_key_len, u->username, token_clock(),
                             r->cfg->jwt_expires, &token);
     if (st != ST_OK) {
         http_send_status(r, st);
@@ -348,7 +283,14 @@ static void send_token(request *r, const char *sub)
     sb_init(&b);
     sb_puts(&b, "{\"access_token\":");
     jsonio_str(&b, token);
-    sb_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%ld}", r->cfg->jwt_expires);
+    sb_printf(&b, ",\"token_type\":\"Bearer\",\"expires_in\":%ld", r->cfg->jwt_expires);
+    if (codes) {
+        sb_puts(&b, ",");
+        routes_render_codes(&b, codes);
+    }
+    if (codes_left >= 0)
+        sb_printf(&b, ",\"recovery_codes_left\":%ld", codes_left);
+    sb_puts(&b, "}");
     http_send_json(r, 200, &b, NULL);
     metrics_token_issued();
     OPENSSL_cleanse(token, strlen(token));
@@ -356,6 +298,49 @@ static void send_token(request *r, const char *sub)
     if (b.data)
         OPENSSL_cleanse(b.data, b.len);
     sb_free(&b);
+}
+
+/* A right TOTP code at `step`: complete the login (one conditional UPDATE:
+ * parallel requests with the same code cannot both pass the replay rule)
+ * and answer; the request that first confirms 2FA also makes and shows the
+ * recovery codes. ST_UNAUTHORIZED (not answered) when the UPDATE refused. */
+static status complete_with_code(request *r, const user *u, int64_t step)
+{
+    status st = ST_UNAUTHORIZED;
+    if (!u->totp_enrolled) {
+        st = users_complete_enrollment(u->id, step);
+        if (st == ST_OK) {
+            char codes[RECOVERY_CODES][RECOVERY_SHOWN_LEN + 1];
+            status cs = routes_recovery_new_set(r->cfg, u->id, codes);
+            if (cs == ST_OK)
+                send_token(r, u, (const char(*)[RECOVERY_SHOWN_LEN + 1]) codes, -1);
+            else /* confirmed without codes: POST /account/recovery-codes makes them */
+                http_send_status(r, cs);
+            OPENSSL_cleanse(codes, sizeof codes);
+            return ST_OK;
+        }
+        if (st != ST_UNAUTHORIZED)
+            return st;
+    }
+    st = users_complete_login(u->id, step);
+    if (st == ST_OK)
+        send_token(r, u, NULL, -1);
+    return st;
+}
+
+/* A recovery code instead (SPEC 9): ST_OK when answered with the token and
+ * the codes left, ST_UNAUTHORIZED when wrong or used (not answered). */
+static status complete_with_recovery(request *r, const user *u, const char *code)
+{
+    unsigned char hash[RECOVERY_HASH_LEN];
+    size_t unused = 0;
+    status st = routes_recovery_find(r->cfg, u->id, code, hash, &unused);
+    if (st == ST_OK) /* one statement: of two requests racing with one code, one wins */
+        st = recovery_use_for_login(u->id, hash);
+    OPENSSL_cleanse(hash, sizeof hash);
+    if (st == ST_OK)
+        send_token(r, u, NULL, unused > 0 ? (long)unused - 1 : 0);
+    return st;
 }
 
 void route_verify_2fa(request *r)
@@ -371,7 +356,7 @@ void route_verify_2fa(request *r)
     const config *cfg = r->cfg;
     status st = users_find(c.username, &u);
     if (st == ST_OK && u.lock_remaining > 0) {
-        send_locked(r, u.lock_remaining); /* the lock covers the whole login */
+        throttle_send_locked(r, u.lock_remaining); /* the lock covers the whole login */
         goto out;
     }
     if (st == ST_OK && !u.challenge_open)
@@ -384,25 +369,22 @@ void route_verify_2fa(request *r)
         http_send_status(r, st);
         goto out;
     }
-    int keylen = secrets_open(cfg, &u, key, sizeof key);
-    if (keylen <= 0) {
-        http_send_status(r, ST_INTERNAL);
-        goto out;
+    if (c.factor.is_recovery) {
+        st = complete_with_recovery(r, &u, c.factor.recovery_code);
+    } else {
+        int keylen = secrets_open(cfg, &u, key, sizeof key);
+        if (keylen <= 0) {
+            http_send_status(r, ST_INTERNAL);
+            goto out;
+        }
+        int64_t step = 0;
+        bool ok = totp_verify(key, (size_t)keylen, c.code, time(NULL), u.totp_last_step, &step);
+        st = ok ? complete_with_code(r, &u, step) : ST_UNAUTHORIZED;
     }
-    int64_t step = 0;
-    bool ok = totp_verify(key, (size_t)keylen, c.code, time(NULL), u.totp_last_step, &step);
-    if (ok) {
-        /* One conditional UPDATE decides: parallel requests with the same
-         * code cannot both pass the replay rule. */
-        st = users_complete_login(u.id, step);
-        if (st == ST_OK) {
-            send_token(r, u.username);
-            goto out;
-        }
-        if (st != ST_UNAUTHORIZED) {
+    if (st != ST_UNAUTHORIZED) { /* answered, or an error */
+        if (st != ST_OK)
             http_send_status(r, st);
-            goto out;
-        }
+        goto out;
     }
     st = users_code_failed(u.id, MAX_CODE_FAILURES, cfg->login_max_failures,
                            cfg->login_lock_seconds);

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "crypto/password.h"
+#include "crypto/recovery.h"
 #include "common/utf8.h"
 #include "server/jsonio.h"
 #include "totp/totp.h"
@@ -67,6 +68,27 @@ static const char *check_username(const cJSON *body, cJSON **fields)
     return NULL;
 }
 
+/* A password field: 8..72 bytes (72 is bcrypt's limit: longer is refused,
+ * never silently cut). Sets *len and returns the string, or NULL. */
+static const char *check_password(const cJSON *body, const char *name, size_t *len, cJSON **fields)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, name);
+    if (!p) {
+        field_error(fields, name, "required");
+    } else if (!cJSON_IsString(p)) {
+        field_error(fields, name, "must be a string");
+    } else {
+        size_t n = strlen(p->valuestring);
+        if (n < VALIDATE_PASSWORD_MIN || n > PASSWORD_MAX_BYTES) {
+            field_error(fields, name, "8 to 72 bytes of UTF-8");
+        } else {
+            *len = n;
+            return p->valuestring;
+        }
+    }
+    return NULL;
+}
+
 cJSON *validate_credentials(const cJSON *body, void *credentials_out)
 {
     credentials *out = credentials_out;
@@ -75,40 +97,91 @@ cJSON *validate_credentials(const cJSON *body, void *credentials_out)
     memset(out, 0, sizeof *out);
     check_unknown(body, allowed, &fields);
     out->username = check_username(body, &fields);
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(body, "password");
-    if (!p) {
-        field_error(&fields, "password", "required");
-    } else if (!cJSON_IsString(p)) {
-        field_error(&fields, "password", "must be a string");
-    } else {
-        size_t n = strlen(p->valuestring);
-        /* 72 is bcrypt's limit: longer is refused, never silently cut. */
-        if (n < VALIDATE_PASSWORD_MIN || n > PASSWORD_MAX_BYTES)
-            field_error(&fields, "password", "8 to 72 bytes of UTF-8");
-        else {
-            out->password = p->valuestring;
-            out->password_len = n;
-        }
-    }
+    out->password = check_password(body, "password", &out->password_len, &fields);
     return fields;
+}
+
+/* A second factor: a TOTP code (6 digits) in `code_name`, or a recovery code
+ * (xxxx-xxxx-xxxx, any case, dashes anywhere) in `recovery_name` when that
+ * is not NULL, exactly one of the two. A `code_name` field may also hold a
+ * recovery code when `code_or_recovery`. */
+static void check_second_factor(const cJSON *body, const char *code_name, const char *recovery_name,
+                                bool code_or_recovery, second_factor *out, cJSON **fields)
+{
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(body, code_name);
+    const cJSON *rc = recovery_name ? cJSON_GetObjectItemCaseSensitive(body, recovery_name) : NULL;
+    if (code && rc) {
+        field_error(fields, recovery_name, "send code or recovery_code, not both");
+        return;
+    }
+    if (!code && !rc) {
+        field_error(fields, code_name, "required");
+        return;
+    }
+    const cJSON *f = code ? code : rc;
+    const char *name = code ? code_name : recovery_name;
+    bool is_str = cJSON_IsString(f) && f->valuestring;
+    if (code && is_str && totp_code_well_formed(f->valuestring)) {
+        out->code = f->valuestring;
+    } else if ((rc || code_or_recovery) && is_str && strlen(f->valuestring) <= RECOVERY_INPUT_MAX &&
+               recovery_normalize(f->valuestring, out->recovery_code)) {
+        out->is_recovery = true;
+    } else if (code && !code_or_recovery) {
+        field_error(fields, name, "must be a string of 6 digits");
+    } else if (code) {
+        field_error(fields, name, "must be a string of 6 digits or a recovery code");
+    } else {
+        field_error(fields, name,
+                    "must be a recovery code: 12 characters of a-z and 2-7, "
+                    "dashes allowed");
+    }
 }
 
 cJSON *validate_code_request(const cJSON *body, void *code_out)
 {
     code_request *out = code_out;
-    static const char *const allowed[] = {"username", "code", NULL};
+    static const char *const allowed[] = {"username", "code", "recovery_code", NULL};
     cJSON *fields = NULL;
     memset(out, 0, sizeof *out);
     check_unknown(body, allowed, &fields);
     out->username = check_username(body, &fields);
-    const cJSON *code = cJSON_GetObjectItemCaseSensitive(body, "code");
-    bool ok = cJSON_IsString(code) && totp_code_well_formed(code->valuestring);
-    if (!code)
-        field_error(&fields, "code", "required");
-    else if (!ok)
-        field_error(&fields, "code", "must be a string of 6 digits");
-    else
-        out->code = code->valuestring;
+    check_second_factor(body, "code", "recovery_code", false, &out->factor, &fields);
+    out->code = out->factor.code;
+    return fields;
+}
+
+cJSON *validate_password_request(const cJSON *body, void *out_)
+{
+    password_request *out = out_;
+    static const char *const allowed[] = {"password", NULL};
+    cJSON *fields = NULL;
+    memset(out, 0, sizeof *out);
+    check_unknown(body, allowed, &fields);
+    out->password = check_password(body, "password", &out->password_len, &fields);
+    return fields;
+}
+
+cJSON *validate_password_change(const cJSON *body, void *out_)
+{
+    password_change *out = out_;
+    static const char *const allowed[] = {"old_password", "new_password", NULL};
+    cJSON *fields = NULL;
+    memset(out, 0, sizeof *out);
+    check_unknown(body, allowed, &fields);
+    out->old_password = check_password(body, "old_password", &out->old_len, &fields);
+    out->new_password = check_password(body, "new_password", &out->new_len, &fields);
+    return fields;
+}
+
+cJSON *validate_account_delete(const cJSON *body, void *out_)
+{
+    account_delete *out = out_;
+    static const char *const allowed[] = {"password", "code", NULL};
+    cJSON *fields = NULL;
+    memset(out, 0, sizeof *out);
+    check_unknown(body, allowed, &fields);
+    out->password = check_password(body, "password", &out->password_len, &fields);
+    check_second_factor(body, "code", NULL, true, &out->factor, &fields);
     return fields;
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/recovery.h"
 #include "db/products.h"
 
 #define VALIDATE_USERNAME_MIN 3
@@ -32,12 +33,47 @@ typedef struct credentials {
 } credentials;
 cJSON *validate_credentials(const cJSON *body, void *out /* credentials */);
 
-/* {"username", "code"} of /verify-2fa: code a string of exactly 6 digits. */
+/* A second factor: a TOTP code (`code`, 6 digits, points into the body) or
+ * a recovery code (`recovery_code`, its canonical 12 characters). */
+typedef struct second_factor {
+    const char *code; /* NULL when a recovery code was sent */
+    bool is_recovery;
+    char recovery_code[RECOVERY_CODE_LEN + 1];
+} second_factor;
+
+/* {"username", "code"} or {"username", "recovery_code"} of /verify-2fa,
+ * exactly one of the two: code a string of exactly 6 digits, recovery_code
+ * 12 characters of a-z2-7 ignoring case and dashes (at most 64 in all). */
 typedef struct code_request {
     const char *username;
-    const char *code;
+    const char *code; /* = factor.code */
+    second_factor factor;
 } code_request;
 cJSON *validate_code_request(const cJSON *body, void *out /* code_request */);
+
+/* {"password"} of POST /account/recovery-codes and /account/2fa/reset. */
+typedef struct password_request {
+    const char *password;
+    size_t password_len;
+} password_request;
+cJSON *validate_password_request(const cJSON *body, void *out /* password_request */);
+
+/* {"old_password", "new_password"} of POST /account/password: both obey the
+ * sign-up rule (8..72 bytes). */
+typedef struct password_change {
+    const char *old_password, *new_password;
+    size_t old_len, new_len;
+} password_change;
+cJSON *validate_password_change(const cJSON *body, void *out /* password_change */);
+
+/* {"password", "code"} of DELETE /account: code a TOTP code or a recovery
+ * code. */
+typedef struct account_delete {
+    const char *password;
+    size_t password_len;
+    second_factor factor;
+} account_delete;
+cJSON *validate_account_delete(const cJSON *body, void *out /* account_delete */);
 
 /*
  * A product body: `partial` (set by the caller: PUT/PATCH) makes every field

@@ -26,7 +26,8 @@ steps="$(grep -c '^==> ' "$TMP/auto.out")"
 [[ $steps -ge 10 ]] || fail "only $steps steps printed"
 for what in 'POST "$B/signup"' 'POST "$B/login"' 'POST "$B/verify-2fa"' 'POST "$B/products"' \
             'GET "$B/products?limit=' 'PUT "$B/products/' '/history"' 'DELETE "$B/products/' \
-            'HTTP 412' 'ETag: "2"' 'rel="next"'; do
+            'HTTP 412' 'ETag: "2"' 'rel="next"' 'recovery_code' '"recovery_codes_left":9' \
+            'POST "$B/logout"' 'Token has been revoked'; do
   grep -qF -- "$what" "$TMP/auto.out" || fail "the demo output lacks $what"
 done
 URI="$(grep -m1 -E '^otpauth://totp/' "$TMP/auto.out")" || fail "no otpauth URI printed"

@@ -123,7 +123,8 @@ step "verify-2fa with the code from oathtool"
 call POST /verify-2fa -H 'Content-Type: application/json' \
   --data "{\"username\": \"$USER_NAME\", \"code\": \"$CODE\"}"
 expect 200 verify-2fa
-check "$TMP/body" 'set(d) == {"access_token", "token_type", "expires_in"}'
+check "$TMP/body" 'set(d) == {"access_token", "token_type", "expires_in", "recovery_codes"}'
+check "$TMP/body" 'len(set(d["recovery_codes"])) == 10'   # the first confirmation (SPEC 9)
 check "$TMP/body" 'd["token_type"] == "Bearer" and d["expires_in"] == 3600'
 TOKEN="$(json "$TMP/body" 'd["access_token"]')"
 [[ "$TOKEN" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] || fail "not a JWT: $TOKEN"

@@ -238,7 +238,8 @@ VERIFY_ON="$(served_by verify-2fa)"
 [[ "$VERIFY_ON" != "$LOGIN_ON" ]] \
   || fail "/login and /verify-2fa both landed on $LOGIN_ON (X-Upstream $UP)"
 step "/login was served by $LOGIN_ON, /verify-2fa by $VERIFY_ON"
-check "$TMP/body" 'set(d) == {"access_token", "token_type", "expires_in"}'
+check "$TMP/body" 'set(d) == {"access_token", "token_type", "expires_in", "recovery_codes"}'
+check "$TMP/body" 'len(set(d["recovery_codes"])) == 10'   # the first confirmation (SPEC 9)
 check "$TMP/body" 'd["token_type"] == "Bearer" and d["expires_in"] == 3600'
 TOKEN="$(json "$TMP/body" 'd["access_token"]')"
 [[ "$TOKEN" =~ ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ ]] || fail "not a JWT: $TOKEN"

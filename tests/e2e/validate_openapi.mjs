@@ -367,6 +367,74 @@ await call('DELETE', `/products/${id}`, { token, status: 404 });
 await call('GET', `/products/${id}`, { token, status: 404 });
 await call('GET', `/products/${id}/history`, { token, status: 200 });
 
+// the account lifecycle (SPEC 9)
+// enrolled(name): sign-up, password login, first code: {token, secret, codes, step}
+async function enrolled(name) {
+    await call('POST', '/signup', { json: { username: name, password }, status: 201 });
+    const e = await call('POST', '/login', { json: { username: name, password }, headers: JSON_ACCEPT, status: 200 });
+    const s = /[?&]secret=([A-Z2-7]+)/.exec(e.body?.otpauth_uri || '')?.[1];
+    const v = await call('POST', '/verify-2fa', { json: { username: name, code: totp(s) }, status: 200 });
+    if (!v.body?.recovery_codes) failures.push(`${name}: the first confirmation carried no recovery_codes`);
+    return { token: v.body?.access_token, secret: s, codes: v.body?.recovery_codes || [] };
+}
+const acct = `acct_${tag}`;
+let a = await enrolled(acct);
+await call('POST', '/verify-2fa', { json: { username: acct, code: '123456', recovery_code: a.codes[0] }, status: 400 });
+await call('POST', '/login', { json: { username: acct, password }, headers: JSON_ACCEPT, status: 200 });
+const rec = await call('POST', '/verify-2fa', { json: { username: acct, recovery_code: a.codes[0].toUpperCase() }, status: 200 });
+if (rec.body?.recovery_codes_left !== 9) failures.push(`recovery_codes_left ${rec.body?.recovery_codes_left}, not 9`);
+// new codes
+await call('POST', '/account/recovery-codes', { json: { password }, status: 401 });
+await call('POST', '/account/recovery-codes', { token: 'not.a.token', json: { password }, status: 422 });
+await call('POST', '/account/recovery-codes', { token: a.token, json: {}, status: 400 });
+await call('POST', '/account/recovery-codes', { token: a.token, json: { password: 'wrong-password' }, status: 401 });
+const fresh = await call('POST', '/account/recovery-codes', { token: a.token, json: { password }, status: 200 });
+a.codes = fresh.body?.recovery_codes || [];
+// password change: every older token refused
+const password2 = `${password}-2`;
+await call('POST', '/account/password', { json: { old_password: password, new_password: password2 }, status: 401 });
+await call('POST', '/account/password', { token: 'not.a.token', json: { old_password: password, new_password: password2 }, status: 422 });
+await call('POST', '/account/password', { token: a.token, json: { old_password: password, new_password: 'short' }, status: 400 });
+await call('POST', '/account/password', { token: a.token, json: { old_password: 'wrong-password', new_password: password2 }, status: 401 });
+await call('POST', '/account/password', { token: a.token, json: { old_password: password, new_password: password2 }, status: 200 });
+await call('GET', '/products', { token: a.token, status: 401 });   // revoked
+await call('POST', '/login', { json: { username: acct, password: password2 }, headers: JSON_ACCEPT, status: 200 });
+a.token = (await call('POST', '/verify-2fa', { json: { username: acct, recovery_code: a.codes[1] }, status: 200 })).body?.access_token;
+// 2FA reset and a new enrollment
+await call('POST', '/account/2fa/reset', { json: { password: password2 }, status: 401 });
+await call('POST', '/account/2fa/reset', { token: 'not.a.token', json: { password: password2 }, status: 422 });
+await call('POST', '/account/2fa/reset', { token: a.token, json: { password: 12 }, status: 400 });
+await call('POST', '/account/2fa/reset', { token: a.token, json: { password: 'wrong-password' }, status: 401 });
+await call('POST', '/account/2fa/reset', { token: a.token, json: { password: password2 }, status: 200 });
+const again = await call('POST', '/login', { json: { username: acct, password: password2 }, headers: JSON_ACCEPT, status: 200 });
+a.secret = /[?&]secret=([A-Z2-7]+)/.exec(again.body?.otpauth_uri || '')?.[1];
+const reenrolled = await call('POST', '/verify-2fa', { json: { username: acct, code: totp(a.secret) }, status: 200 });
+a.token = reenrolled.body?.access_token;
+a.codes = reenrolled.body?.recovery_codes || [];
+// logout
+await call('POST', '/logout', { status: 401 });
+await call('POST', '/logout', { token: 'not.a.token', status: 422 });
+await call('POST', '/logout', { token: a.token, status: 200 });
+await call('POST', '/logout', { token: a.token, status: 401 });   // revoked
+// deletion, with a recovery code
+await call('POST', '/login', { json: { username: acct, password: password2 }, headers: JSON_ACCEPT, status: 200 });
+a.token = (await call('POST', '/verify-2fa', { json: { username: acct, recovery_code: a.codes[0] }, status: 200 })).body?.access_token;
+await call('DELETE', '/account', { json: { password: password2, code: a.codes[1] }, status: 401 });
+await call('DELETE', '/account', { token: 'not.a.token', json: { password: password2, code: a.codes[1] }, status: 422 });
+await call('DELETE', '/account', { token: a.token, json: { password: password2 }, status: 400 });
+await call('DELETE', '/account', { token: a.token, json: { password: password2, code: a.codes[0] }, status: 401 });   // used
+await call('DELETE', '/account', { token: a.token, json: { password: password2, code: a.codes[1] }, status: 200 });
+await call('GET', '/products', { token: a.token, status: 401 });   // revoked
+await call('GET', '/account', { token: a.token, status: 405 });
+// a locked account: every route that checks a password answers 429
+const lockedAcct = `acctlock_${tag}`;
+const l = await enrolled(lockedAcct);
+for (let i = 0; i < 5; i++) await call('POST', '/account/recovery-codes', { token: l.token, json: { password: 'wrong-password' }, status: 401 });
+await call('POST', '/account/recovery-codes', { token: l.token, json: { password }, status: 429 });
+await call('POST', '/account/password', { token: l.token, json: { old_password: password, new_password: password2 }, status: 429 });
+await call('POST', '/account/2fa/reset', { token: l.token, json: { password }, status: 429 });
+await call('DELETE', '/account', { token: l.token, json: { password, code: l.codes[0] }, status: 429 });
+
 // the database goes away and comes back
 if (PROXY_PID) {
     console.log('---- cutting the database connection (faultproxy SIGUSR1)');
@@ -385,6 +453,11 @@ if (PROXY_PID) {
     await call('PATCH', other, { token, json: { quantity: 1 }, status: 503 });
     await call('DELETE', other, { token, status: 503 });
     await call('GET', `${other}/history`, { token, status: 503 });
+    await call('POST', '/account/recovery-codes', { token, json: { password }, status: 503 });
+    await call('POST', '/account/password', { token, json: { old_password: password, new_password: password2 }, status: 503 });
+    await call('POST', '/account/2fa/reset', { token, json: { password }, status: 503 });
+    await call('DELETE', '/account', { token, json: { password, code: '123456' }, status: 503 });
+    await call('POST', '/logout', { token, status: 503 });
     console.log('---- restoring the database connection (faultproxy SIGUSR2)');
     process.kill(PROXY_PID, 'SIGUSR2');
     if (!(await waitReady(200, 15))) failures.push('GET /readyz did not answer 200 within 15 s of restoring the database');

@@ -603,9 +603,13 @@ class ServerTestCase(unittest.TestCase):
         return self.post_json("/verify-2fa", {"username": username, "code": code}, srv=srv)
 
     def verify_ok(self, username, code, srv=None):
+        """A right code: the token, and on the request that first confirms
+        2FA the 10 recovery codes (SPEC 9)."""
         r = self.verify(username, code, srv=srv)
         body = self.assertJsonResponse(r, 200)
-        self.assertEqual(set(body), {"access_token", "token_type", "expires_in"}, r)
+        self.assertIn(set(body), ({"access_token", "token_type", "expires_in"},
+                                  {"access_token", "token_type", "expires_in",
+                                   "recovery_codes"}), r)
         self.assertEqual(body["token_type"], "Bearer")
         return body
 

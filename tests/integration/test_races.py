@@ -146,7 +146,8 @@ class VerifyRaceTests(RaceTestCase):
 
                 win = self.only_winner(shots, 200, f"rep {rep}: {self.PARALLEL} x /verify-2fa")
                 token = self.assertJsonResponse(win.resp, 200)
-                self.assertEqual(set(token), {"access_token", "token_type", "expires_in"})
+                self.assertEqual(set(token), {"access_token", "token_type", "expires_in",
+                                              "recovery_codes"})   # the first confirmation
                 self.assertEqual(token["token_type"], "Bearer")
                 claims = jwt.decode(token["access_token"], harness.JWT_KEY,
                                     algorithms=["HS256"])

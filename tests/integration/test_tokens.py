@@ -49,13 +49,14 @@ class TokenTests(ServerTestCase):
         """nbf = the second just begun, sent a few milliseconds into it: the
         server must not judge it by a clock that trails the client's (glibc's
         time() reads the kernel's coarse clock, up to a tick behind)."""
+        someone, _ = self.signup()   # a token of no user is refused (SPEC 9: deleted)
         for _ in range(5):
             now = time.time()
             time.sleep(max(0.0, 1.0 - (now - int(now)) - 0.01))
             start = int(now)
             while int(time.time()) == start:   # the last 10 ms of the second
                 pass
-            r = self.get_products(bearer(flask_token("someone")))
+            r = self.get_products(bearer(flask_token(someone)))
             self.assertEqual(r.status, 200, r.body)
 
     # -- the server's tokens -------------------------------------------------
@@ -164,7 +165,11 @@ class TokenTests(ServerTestCase):
         now = int(time.time())
         token = flask_token(self.user.username, now=now, iat=now + 600, nbf=now - 10)
         self.assertMsg(self.get_products(bearer(token)), 422, "The token is not yet valid (iat)")
-        token = flask_token(self.user.username, now=now, iat=now - 10, nbf=now - 10)
+        # iat in the past (not before the account's sign-up: SPEC 9 refuses a
+        # token older than the account, one of a deleted namesake)
+        signed_up = int(self.db.scalar("SELECT tokens_valid_after FROM users WHERE username = "
+                                       f"'{self.user.username}'"))
+        token = flask_token(self.user.username, now=now, iat=signed_up, nbf=now - 10)
         self.assertEqual(self.get_products(bearer(token)).status, 200)
 
     def test_malformed_tokens_are_refused_with_422(self):
@@ -211,8 +216,9 @@ class ShortTokenTests(ServerTestCase):
     def test_a_token_reused_on_one_connection_still_expires_and_still_needs_every_byte(self):
         # One connection is one worker thread, which remembers the last token it
         # found valid: the clock must still be read, and a changed token checked.
+        keeper, _ = self.signup()
         exp = int(time.time()) + 5
-        token = flask_token("keeper", now=exp - 5, lifetime=5)
+        token = flask_token(keeper, now=exp - 5, lifetime=5)
         conn = harness.KeepAlive(self.server.port)
         self.addCleanup(conn.close)
         for _ in range(3):
@@ -236,10 +242,11 @@ class OtherKeyTests(ServerTestCase):
     server_env = {"JWT_SECRET_KEY": "a completely different key of 40 bytes!!"}
 
     def test_token_of_a_server_with_another_key_is_refused(self):
-        token = flask_token("someone")   # signed with harness.JWT_KEY
+        someone, _ = self.signup()
+        token = flask_token(someone)   # signed with harness.JWT_KEY
         self.assertMsg(self.req("GET", "/products", headers=bearer(token)), 422,
                        "Signature verification failed")
-        own = flask_token("someone", key=self.server_env["JWT_SECRET_KEY"])
+        own = flask_token(someone, key=self.server_env["JWT_SECRET_KEY"])
         self.assertEqual(self.req("GET", "/products", headers=bearer(own)).status, 200)
 
 

@@ -765,7 +765,7 @@ static void test_documented_defaults_are_the_defaults(void **state)
     }
     config_wipe(&want);
     free(table);
-    assert_int_equal(checked, 14); /* all but THREADS and the six without one */
+    assert_int_equal(checked, 15); /* all but THREADS and the six without one */
 }
 
 /* This file's path is <root>/tests/unit/test_config.c (CMake compiles it by

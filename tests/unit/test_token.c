@@ -919,6 +919,67 @@ static void test_memo_rechecks_the_clock(void **state)
     free(t);
 }
 
+/* token_verify gives what revocation is decided on (SPEC 9): sub, jti, iat
+ * and exp, the same from the memo as from the full check; a jti that is not
+ * a string of 1..64 bytes is malformed; a token without jti or iat says so. */
+static void test_verify_claims(void **state)
+{
+    char payload[512];
+    token_claims tc;
+
+    (void)state;
+    claims(payload, sizeof payload, "\"alice\"", NOW - 5, NOW + 100, "\"access\"");
+    char *t = hs256(payload);
+    for (int pass = 0; pass < 2; pass++) { /* the full check, then the memo */
+        memset(&tc, 'X', sizeof tc);
+        assert_int_equal(token_verify((const unsigned char *)KEY, KEYLEN, t, NOW, &tc), TOKEN_OK);
+        assert_string_equal(tc.sub, "alice");
+        assert_string_equal(tc.jti, "35bc11c8-2bbc-4f96-964d-540222c35542");
+        assert_int_equal(tc.iat, NOW - 5);
+        assert_int_equal(tc.exp, NOW + 100);
+    }
+    assert_int_equal(token_verify((const unsigned char *)KEY, KEYLEN, t, NOW + 100, &tc),
+                     TOKEN_EXPIRED);
+    assert_int_equal(tc.sub[0], '\0');
+    assert_int_equal(tc.jti[0], '\0');
+    free(t);
+
+    static const char *const bad_jti[] = {"1", "\"\"", "null", "[]",
+                                          "\"01234567890123456789012345678901234567890123456789"
+                                          "0123456789abcde\""};
+    for (size_t i = 0; i < sizeof bad_jti / sizeof bad_jti[0]; i++) {
+        int n = snprintf(payload, sizeof payload,
+                         "{\"iat\":%ld,\"jti\":%s,\"type\":\"access\",\"sub\":\"a\","
+                         "\"exp\":%ld}",
+                         (long)NOW, bad_jti[i], (long)NOW + 10);
+        assert_true(n > 0 && (size_t)n < sizeof payload);
+        t = hs256(payload);
+        assert_int_equal(token_verify((const unsigned char *)KEY, KEYLEN, t, NOW, &tc),
+                         TOKEN_MALFORMED);
+        free(t);
+    }
+    /* 64 bytes is the most; no jti and no iat are allowed, and said */
+    int n = snprintf(payload, sizeof payload,
+                     "{\"jti\":\"%064d\",\"type\":\"access\",\"sub\":\"a\",\"exp\":%ld.5}", 7,
+                     (long)NOW + 10);
+    assert_true(n > 0 && (size_t)n < sizeof payload);
+    t = hs256(payload);
+    assert_int_equal(token_verify((const unsigned char *)KEY, KEYLEN, t, NOW, &tc), TOKEN_OK);
+    assert_int_equal(strlen(tc.jti), 64);
+    assert_true(tc.iat == INT64_MIN);
+    assert_int_equal(tc.exp, NOW + 11); /* rounded up */
+    free(t);
+    n = snprintf(payload, sizeof payload,
+                 "{\"iat\":%ld.75,\"type\":\"access\",\"sub\":\"a\",\"exp\":%ld}", (long)NOW - 2,
+                 (long)NOW + 10);
+    assert_true(n > 0 && (size_t)n < sizeof payload);
+    t = hs256(payload);
+    assert_int_equal(token_verify((const unsigned char *)KEY, KEYLEN, t, NOW, &tc), TOKEN_OK);
+    assert_string_equal(tc.jti, "");
+    assert_int_equal(tc.iat, NOW - 2); /* rounded down */
+    free(t);
+}
+
 /* What was valid under one key is not under another, remembered or not. */
 static void test_memo_is_per_key(void **state)
 {
@@ -1037,6 +1098,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_round_trip),
+        cmocka_unit_test(test_verify_claims),
         cmocka_unit_test(test_issue_validity_window),
         cmocka_unit_test(test_issue_unique),
         cmocka_unit_test(test_issue_sub_escaping),

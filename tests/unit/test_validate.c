@@ -278,6 +278,101 @@ static void test_code_request_table(void **state)
     }
 }
 
+/* ---- recovery codes and the account bodies (SPEC 9) ---- */
+
+#define R_RECOVERY "must be a recovery code: 12 characters of a-z and 2-7, dashes allowed"
+#define R_BOTH "send code or recovery_code, not both"
+#define R_PW "8 to 72 bytes of UTF-8"
+
+static const struct {
+    const char *body;
+    const char *want;      /* fields, NULL when valid */
+    const char *canonical; /* the recovery code read, when valid */
+} recovery_cases[] = {
+    {"{\"username\":\"abc\",\"recovery_code\":\"abcd-efgh-2345\"}", NULL, "abcdefgh2345"},
+    {"{\"username\":\"abc\",\"recovery_code\":\"ABCDEFGH2345\"}", NULL, "abcdefgh2345"},
+    {"{\"username\":\"abc\",\"recovery_code\":\"-AbCd-EfGh-2345-\"}", NULL, "abcdefgh2345"},
+    {"{\"username\":\"abc\",\"recovery_code\":\"abcd-efgh-234\"}",
+     "{\"recovery_code\":\"" R_RECOVERY "\"}", NULL},
+    {"{\"username\":\"abc\",\"recovery_code\":\"abcd-efgh-2341\"}",
+     "{\"recovery_code\":\"" R_RECOVERY "\"}", NULL},
+    {"{\"username\":\"abc\",\"recovery_code\":123456}", "{\"recovery_code\":\"" R_RECOVERY "\"}",
+     NULL},
+    /* dashes count toward the 64 characters read at most */
+    {"{\"username\":\"abc\",\"recovery_code\":\"abcd-efgh-2345-------------------------------"
+     "----------------------\"}",
+     "{\"recovery_code\":\"" R_RECOVERY "\"}", NULL},
+    {"{\"username\":\"abc\",\"code\":\"123456\",\"recovery_code\":\"abcd-efgh-2345\"}",
+     "{\"recovery_code\":\"" R_BOTH "\"}", NULL},
+    /* a recovery code is not a code */
+    {"{\"username\":\"abc\",\"code\":\"abcd-efgh-2345\"}", "{\"code\":\"" R_CODE "\"}", NULL},
+};
+
+static void test_recovery_code_request_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_ELEMS(recovery_cases); i++) {
+        cJSON *body = parse(recovery_cases[i].body);
+        code_request r;
+        memset(&r, 0xA5, sizeof r);
+        cJSON *fields = validate_code_request(body, &r);
+        if (recovery_cases[i].canonical) {
+            assert_true(r.factor.is_recovery);
+            assert_null(r.code);
+            assert_string_equal(r.factor.recovery_code, recovery_cases[i].canonical);
+        }
+        assert_fields(recovery_cases[i].body, fields, recovery_cases[i].want);
+        cJSON_Delete(body);
+    }
+}
+
+static void test_account_bodies(void **state)
+{
+    (void)state;
+    static const struct {
+        cJSON *(*check)(const cJSON *, void *);
+        const char *body, *want;
+    } cases[] = {
+        {validate_password_request, "{\"password\":\"12345678\"}", NULL},
+        {validate_password_request, "{}", "{\"password\":\"" R_REQUIRED "\"}"},
+        {validate_password_request, "{\"password\":\"1234567\"}", "{\"password\":\"" R_PW "\"}"},
+        {validate_password_request, "{\"password\":\"12345678\",\"code\":\"123456\"}",
+         "{\"code\":\"" R_UNKNOWN "\"}"},
+        {validate_password_change, "{\"old_password\":\"12345678\",\"new_password\":\"abcdefgh\"}",
+         NULL},
+        {validate_password_change, "{\"old_password\":\"12345678\",\"new_password\":\"abc\"}",
+         "{\"new_password\":\"" R_PW "\"}"},
+        {validate_password_change, "{\"old_password\":\"12345678\"}",
+         "{\"new_password\":\"" R_REQUIRED "\"}"},
+        {validate_account_delete, "{\"password\":\"12345678\",\"code\":\"123456\"}", NULL},
+        {validate_account_delete, "{\"password\":\"12345678\",\"code\":\"ABCD-efgh-2345\"}", NULL},
+        {validate_account_delete, "{\"password\":\"12345678\",\"code\":\"12345\"}",
+         "{\"code\":\"must be a string of 6 digits or a recovery code\"}"},
+        {validate_account_delete, "{\"password\":\"12345678\"}", "{\"code\":\"" R_REQUIRED "\"}"},
+        {validate_account_delete,
+         "{\"password\":\"12345678\",\"code\":\"123456\",\"recovery_code\":\"x\"}",
+         "{\"recovery_code\":\"" R_UNKNOWN "\"}"},
+    };
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        cJSON *body = parse(cases[i].body);
+        union {
+            password_request p;
+            password_change c;
+            account_delete d;
+        } out;
+        assert_fields(cases[i].body, cases[i].check(body, &out), cases[i].want);
+        cJSON_Delete(body);
+    }
+    /* what DELETE /account reads from the code: TOTP or recovery */
+    cJSON *body = parse("{\"password\":\"12345678\",\"code\":\"abcd-efgh-2345\"}");
+    account_delete d;
+    assert_null(validate_account_delete(body, &d));
+    assert_true(d.factor.is_recovery);
+    assert_string_equal(d.factor.recovery_code, "abcdefgh2345");
+    assert_int_equal(d.password_len, 8);
+    cJSON_Delete(body);
+}
+
 /* ---- product bodies (SPEC 6) ---- */
 
 static const struct {
@@ -710,11 +805,18 @@ static void test_prefers_json_table(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_credentials_table),  cmocka_unit_test(test_credentials_lengths),
-        cmocka_unit_test(test_code_request_table), cmocka_unit_test(test_product_table),
-        cmocka_unit_test(test_product_lengths),    cmocka_unit_test(test_id_table),
-        cmocka_unit_test(test_id_slice),           cmocka_unit_test(test_page_table),
-        cmocka_unit_test(test_if_match_table),     cmocka_unit_test(test_bearer_table),
+        cmocka_unit_test(test_credentials_table),
+        cmocka_unit_test(test_credentials_lengths),
+        cmocka_unit_test(test_code_request_table),
+        cmocka_unit_test(test_recovery_code_request_table),
+        cmocka_unit_test(test_account_bodies),
+        cmocka_unit_test(test_product_table),
+        cmocka_unit_test(test_product_lengths),
+        cmocka_unit_test(test_id_table),
+        cmocka_unit_test(test_id_slice),
+        cmocka_unit_test(test_page_table),
+        cmocka_unit_test(test_if_match_table),
+        cmocka_unit_test(test_bearer_table),
         cmocka_unit_test(test_prefers_json_table),
     };
 

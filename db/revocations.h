@@ -1,0 +1,42 @@
+/*
+ * revocations.h - the revocation rules of SPEC 9, kept in MySQL so that they
+ * hold on every instance: the revoked_tokens table (one token refused by its
+ * jti, POST /logout) and the users' tokens_valid_after (every token of a
+ * user issued before a second refused: a password change, a 2FA reset; a
+ * deleted user has no row, so all of its tokens are refused).
+ */
+#ifndef INTEGRITY_REVOCATIONS_H
+#define INTEGRITY_REVOCATIONS_H
+
+#include <stdint.h>
+
+#include "common/status.h"
+
+/* What a token's revocation is decided on (crypto/token.h's claims). */
+typedef struct revocation_key {
+    const char *sub; /* the username */
+    const char *jti; /* "" for none */
+    int64_t iat;     /* whole seconds; INT64_MIN for none */
+} revocation_key;
+
+/*
+ * Whether a token that passed its signature and clock checks is still good:
+ * ST_OK when user `sub` exists, `iat` >= its tokens_valid_after and `jti`
+ * is not in revoked_tokens; ST_REVOKED when not. One prepared statement, two
+ * unique-key lookups, one round trip on the request's connection;
+ * ST_UNAVAILABLE / ST_INTERNAL as db_exec.
+ */
+status revocations_check(const revocation_key *k);
+
+/*
+ * Refuse the token `jti` from now on, until `expires_at` (its exp, unix
+ * seconds). Also deletes at most REVOCATIONS_PURGE_BATCH rows whose token
+ * expired more than REVOCATIONS_PURGE_SLACK seconds ago by the database's
+ * clock (the slack covers servers whose clocks trail it). Revoking a jti
+ * already revoked is ST_OK.
+ */
+#define REVOCATIONS_PURGE_BATCH 100
+#define REVOCATIONS_PURGE_SLACK 300
+status revocations_add(const char *jti, int64_t expires_at);
+
+#endif
