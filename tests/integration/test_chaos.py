@@ -65,6 +65,8 @@ import harness  # noqa: E402
 from harness import (DEFAULT_PASSWORD, MYSQL_PORT, FaultProxy, ServerTestCase, bearer,  # noqa: E402
                      current_step, hotp, new_username, secret_from_uri)
 
+RECOVERY_CODE = re.compile(r"[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}")
+
 CHAOS_SECONDS = float(os.environ.get("CHAOS_SECONDS", "60"))
 WORKERS = 5
 MAX_REQUESTS = 10000         # per worker (a bound; the 60 s end the load first)
@@ -737,7 +739,17 @@ class ChaosTests(ServerTestCase):
         acc.log.append(("verify" if right else "verify-wrong", a.status))
         if kind == 200:
             body = a.json()
-            if set(body) != {"access_token", "token_type", "expires_in"}:
+            keys = {"access_token", "token_type", "expires_in"}
+            # SPEC 9: the answer that first confirms 2FA carries the 10
+            # recovery codes; a confirmation answered 503 may have committed,
+            # so a first acknowledged one may come without them, but one
+            # after an acknowledged confirmation never has them.
+            codes = body.get("recovery_codes")
+            if codes is not None and (acc.completed or not (
+                    isinstance(codes, list) and len(codes) == 10 and
+                    all(isinstance(c, str) and RECOVERY_CODE.fullmatch(c) for c in codes))):
+                return self.fail_with(f"{what}: 200 with recovery codes it must not carry", a)
+            if set(body) - {"recovery_codes"} != keys:
                 return self.fail_with(f"{what}: 200 with another body", a)
             acc.wrong_since_ok = 0
             acc.completed += 1
