@@ -571,6 +571,35 @@ status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results)
     return ST_OK;
 }
 
+status db_each(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results, db_row_fn fn, void *ctx,
+               size_t *rows)
+{
+    size_t n = 0;
+    if (rows)
+        *rows = 0;
+    MYSQL_STMT *s;
+    status st = db_exec(sql, params, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    for (bool first = true;; first = false) {
+        st = first ? db_fetch(s, results) : db_fetch_more(s, results);
+        if (st == ST_NOT_FOUND) {
+            st = ST_OK;
+            break;
+        }
+        if (st != ST_OK)
+            break;
+        n++;
+        st = fn(ctx);
+        if (st != ST_OK)
+            break;
+    }
+    db_done(s);
+    if (rows)
+        *rows = n;
+    return st;
+}
+
 void db_done(MYSQL_STMT *stmt)
 {
     db_conn *c = &t_conn;

@@ -37,6 +37,19 @@ status db_fetch(MYSQL_STMT *stmt, MYSQL_BIND *results);
 /* The next row into the same `results` that db_fetch bound (no re-binding). */
 status db_fetch_more(MYSQL_STMT *stmt, MYSQL_BIND *results);
 
+/* Called by db_each once per row, the row's columns in the buffers its
+ * `results` bind. Anything but ST_OK stops the rows and is db_each's answer. */
+typedef status (*db_row_fn)(void *ctx);
+
+/*
+ * Execute `sql` with `params` and call fn(ctx) for each row of its result,
+ * fetched into `results`; then db_done. ST_OK once every row was seen (none
+ * is fine), else the first error: db_exec's, db_fetch's, or fn's. *rows (may
+ * be NULL) gets the number of rows handed to fn.
+ */
+status db_each(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results, db_row_fn fn, void *ctx,
+               size_t *rows);
+
 /* Finish with a statement from db_exec: discard any unread rows or, when the
  * connection failed while the statement was held, close the connection now
  * (the statement with it). `stmt` must not be used afterwards. */

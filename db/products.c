@@ -186,38 +186,33 @@ status products_delete(uint64_t id, uint64_t if_version, const char *actor)
     return st != ST_OK ? st : outcome_status(outcome);
 }
 
+/* One row of a list: the product its buffers hold, and where it goes. */
+typedef struct list_rows {
+    row_binds b;
+    product *prod;
+    products_row_fn row;
+    void *ctx;
+} list_rows;
+
+static status list_row(void *arg)
+{
+    list_rows *w = arg;
+    finish_row(&w->b, w->prod);
+    return w->row(w->prod, w->ctx);
+}
+
 status products_list(uint64_t after_id, uint64_t limit, products_row_fn row, void *ctx)
 {
     uint64_t lim = limit ? limit : UINT64_MAX / 2;
     MYSQL_BIND p[2];
     db_bind_u64(&p[0], &after_id);
     db_bind_u64(&p[1], &lim);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_LIST, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
-    product *prod = malloc(sizeof *prod);
-    if (!prod) {
-        db_done(s);
+    list_rows w = {.prod = malloc(sizeof(product)), .row = row, .ctx = ctx};
+    if (!w.prod)
         return ST_NOMEM;
-    }
-    row_binds b;
-    bind_row(&b, prod);
-    for (bool first = true;; first = false) {
-        st = first ? db_fetch(s, b.r) : db_fetch_more(s, b.r);
-        if (st == ST_NOT_FOUND) {
-            st = ST_OK;
-            break;
-        }
-        if (st != ST_OK)
-            break;
-        finish_row(&b, prod);
-        st = row(prod, ctx);
-        if (st != ST_OK)
-            break;
-    }
-    db_done(s);
-    free(prod);
+    bind_row(&w.b, w.prod);
+    status st = db_each(SQL_LIST, p, w.b.r, list_row, &w, NULL);
+    free(w.prod);
     return st;
 }
 
@@ -246,6 +241,22 @@ static status history_exists(uint64_t id)
     return st;
 }
 
+/* One history row: the event its buffers hold, and where it goes. */
+typedef struct history_rows {
+    event_buf *e;
+    uint64_t seq;
+    products_event_fn event;
+    void *ctx;
+} history_rows;
+
+static status history_row(void *arg)
+{
+    history_rows *w = arg;
+    event_buf *e = w->e;
+    product_event ev = {w->seq, e->action, e->username, e->at, e->before, e->after};
+    return w->event(&ev, w->ctx);
+}
+
 status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, products_event_fn event,
                         void *ctx)
 {
@@ -253,41 +264,21 @@ status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, product
     db_bind_u64(&p[0], &id);
     db_bind_u64(&p[1], &after_seq);
     db_bind_u64(&p[2], &limit);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_HISTORY, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
-    event_buf *e = malloc(sizeof *e);
-    if (!e) {
-        db_done(s);
+    history_rows w = {.e = malloc(sizeof(event_buf)), .event = event, .ctx = ctx};
+    if (!w.e)
         return ST_NOMEM;
-    }
-    uint64_t seq = 0;
+    event_buf *e = w.e;
     unsigned long len[6];
     my_bool null[6] = {0};
     MYSQL_BIND r[6];
-    db_bind_u64(&r[0], &seq);
+    db_bind_u64(&r[0], &w.seq);
     db_bind_out_str(&r[1], e->action, sizeof e->action, &len[1], &null[1]);
     db_bind_out_str(&r[2], e->username, sizeof e->username, &len[2], &null[2]);
     db_bind_out_str(&r[3], e->at, sizeof e->at, &len[3], &null[3]);
     db_bind_out_str(&r[4], e->before, sizeof e->before, &len[4], &null[4]);
     db_bind_out_str(&r[5], e->after, sizeof e->after, &len[5], &null[5]);
     size_t rows = 0;
-    for (bool first = true;; first = false) {
-        st = first ? db_fetch(s, r) : db_fetch_more(s, r);
-        if (st == ST_NOT_FOUND) {
-            st = ST_OK;
-            break;
-        }
-        if (st != ST_OK)
-            break;
-        rows++;
-        product_event ev = {seq, e->action, e->username, e->at, e->before, e->after};
-        st = event(&ev, ctx);
-        if (st != ST_OK)
-            break;
-    }
-    db_done(s);
+    status st = db_each(SQL_HISTORY, p, r, history_row, &w, &rows);
     free(e);
     /* No row: a product that never existed, or a page past the end of one
      * that did (then an empty page). */

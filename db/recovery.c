@@ -53,42 +53,39 @@ status recovery_replace(uint64_t user_id, const unsigned char *hashes, size_t n)
     return !null && stored == (int64_t)n ? ST_OK : ST_INTERNAL;
 }
 
+/* The hashes gathered so far, and the column's buffer. */
+typedef struct unused_rows {
+    unsigned char h[RECOVERY_DB_HASH_LEN + 1];
+    unsigned long len;
+    my_bool null;
+    unsigned char *out;
+    size_t *n;
+} unused_rows;
+
+static status unused_row(void *arg)
+{
+    unused_rows *w = arg;
+    if (w->null || w->len != RECOVERY_DB_HASH_LEN || *w->n == RECOVERY_DB_SET_MAX)
+        return ST_INTERNAL;
+    memcpy(w->out + *w->n * RECOVERY_DB_HASH_LEN, w->h, RECOVERY_DB_HASH_LEN);
+    (*w->n)++;
+    return ST_OK;
+}
+
 status recovery_unused(uint64_t user_id, unsigned char *out, size_t *n)
 {
     *n = 0;
     MYSQL_BIND p[1];
     db_bind_u64(&p[0], &user_id);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_UNUSED, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
-    unsigned char h[RECOVERY_DB_HASH_LEN + 1];
-    unsigned long len = 0;
-    my_bool null = 0;
+    unused_rows w = {.out = out, .n = n};
     MYSQL_BIND r[1];
     memset(r, 0, sizeof r);
     r[0].buffer_type = MYSQL_TYPE_BLOB;
-    r[0].buffer = h;
-    r[0].buffer_length = sizeof h - 1;
-    r[0].length = &len;
-    r[0].is_null = &null;
-    for (bool first = true;; first = false) {
-        st = first ? db_fetch(s, r) : db_fetch_more(s, r);
-        if (st == ST_NOT_FOUND) {
-            st = ST_OK;
-            break;
-        }
-        if (st != ST_OK)
-            break;
-        if (null || len != RECOVERY_DB_HASH_LEN || *n == RECOVERY_DB_SET_MAX) {
-            st = ST_INTERNAL;
-            break;
-        }
-        memcpy(out + *n * RECOVERY_DB_HASH_LEN, h, RECOVERY_DB_HASH_LEN);
-        (*n)++;
-    }
-    db_done(s);
-    return st;
+    r[0].buffer = w.h;
+    r[0].buffer_length = sizeof w.h - 1;
+    r[0].length = &w.len;
+    r[0].is_null = &w.null;
+    return db_each(SQL_UNUSED, p, r, unused_row, &w, NULL);
 }
 
 /* A conditional UPDATE of (user, hash): ST_OK when it changed a row. */
