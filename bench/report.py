@@ -571,6 +571,14 @@ def write_doc(path, chart_path, elapsed, command):
         w("")
         w(sc)
         w("")
+    # Sections written by the scripts run.sh calls (bench/metrics_cost.sh, ...),
+    # in the order of their file names.
+    sec_dir = os.path.join(OUT, "sections")
+    if os.path.isdir(sec_dir):
+        for name in sorted(os.listdir(sec_dir)):
+            if name.endswith(".md"):
+                w(read(os.path.join(sec_dir, name)).rstrip())
+                w("")
     w("## What the profiles showed")
     w("")
     findings = read("bench/findings.md").strip()

@@ -16,6 +16,7 @@
 # output stays in .run/bench/.
 #
 # Environment:
+#   BENCH_METRICS_COST=0  skip bench/metrics_cost.sh (issue 23's cost against the build before)
 #   BENCH_DURATION   seconds per wrk run (10)
 #   BENCH_RUNS       runs per scenario, the median is reported (3)
 #   BENCH_QUICK=1    2-second runs, 1 run each, small seeds: checks the script
@@ -348,6 +349,7 @@ reset_verify_users() {
 check_deps
 mkdir -p "$OUT" "$RAW" "$OUT/profiles" docs
 rm -f "$RESULTS" "$OUT/rss.log" "$OUT"/profiles/* "$RAW"/*
+rm -rf "$OUT/sections"   # the sections of the scripts below (bench/report.py adds them)
 START_TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # What is measured: the commit, and how many source files differ from it (read-only git).
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -744,7 +746,18 @@ if command -v strace > /dev/null; then
   syscalls no_token BENCH_TOKEN= wrk -t2 -c16 -d5s -s bench/wrk/get.lua "$BASE/products"
 fi
 
-# ---- 11. the report ----------------------------------------------------------------------------
+# ---- 11. what issue 23 costs: this build against the one before, side by side ----------------
+
+if [[ "${BENCH_METRICS_COST:-1}" == 1 ]]; then
+  say "metrics cost: the 401 and GET /products, this build against the one before issue 23"
+  wait_quiet
+  phase metrics-cost
+  OUT="$OUT" RAW="$RAW" SOCK="$SOCK" JWT_KEY="$JWT_KEY" TOKEN="$TOKEN" SERVER_BIN="$SERVER_BIN" \
+    DURATION="$DURATION" QUICK="$QUICK" LOGIN_QUEUE_SECONDS="$LOGIN_QUEUE_SECONDS" \
+    bench/metrics_cost.sh || say "  (the metrics cost run failed: see above; the report goes on)"
+fi
+
+# ---- 12. the report ----------------------------------------------------------------------------
 
 phase done
 ELAPSED=$(($(date +%s) - START_S))
