@@ -58,6 +58,42 @@ CREATE TABLE IF NOT EXISTS revoked_tokens (
     KEY ix_revoked_tokens_expires (expires_at)
 ) ENGINE=InnoDB;
 
+-- The revocation epoch (SPEC 9; db/revocations.h): one row whose n the
+-- triggers below raise in the same transaction as every change that refuses
+-- tokens: a jti revoked (logout), a user's tokens_valid_after moved (password
+-- change, 2FA reset), a user deleted. A server that found a token good when n
+-- was k trusts it while its reads see k (GET /products and /products/<id>
+-- read n in their own statement) and asks again once n moves: exact on every
+-- instance, without a second round trip per request. Triggers rather than a
+-- statement in each route: the bump cannot be forgotten by a new path, nor
+-- lost between two statements, and an operator's own DELETE FROM users counts
+-- too. On a Galera cluster the row's change replicates with the rest of the
+-- transaction (triggers fire on the node that ran it).
+CREATE TABLE IF NOT EXISTS revocation_epoch (
+    id TINYINT UNSIGNED NOT NULL,
+    n  BIGINT UNSIGNED NOT NULL,
+    PRIMARY KEY (id)
+) ENGINE=InnoDB;
+INSERT IGNORE INTO revocation_epoch (id, n) VALUES (1, 0);
+
+DELIMITER //
+CREATE TRIGGER IF NOT EXISTS revocation_epoch_users_update AFTER UPDATE ON users FOR EACH ROW
+BEGIN
+    IF NOT (NEW.tokens_valid_after <=> OLD.tokens_valid_after) THEN
+        UPDATE revocation_epoch SET n = n + 1 WHERE id = 1;
+    END IF;
+END//
+CREATE TRIGGER IF NOT EXISTS revocation_epoch_users_delete AFTER DELETE ON users FOR EACH ROW
+BEGIN
+    UPDATE revocation_epoch SET n = n + 1 WHERE id = 1;
+END//
+CREATE TRIGGER IF NOT EXISTS revocation_epoch_revoked_insert AFTER INSERT ON revoked_tokens
+    FOR EACH ROW
+BEGIN
+    UPDATE revocation_epoch SET n = n + 1 WHERE id = 1;
+END//
+DELIMITER ;
+
 -- Recovery codes (SPEC 9): HMAC-SHA256 of the user's id and the normalised
 -- code under a key derived from JWT_SECRET_KEY (crypto/recovery.c), never
 -- the code. A code is used by one conditional UPDATE (used_at IS NULL).

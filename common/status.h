@@ -18,6 +18,7 @@
     XX(INVALID, "invalid", "input fails validation")                                               \
     XX(UNAUTHORIZED, "unauthorized", "bad credentials, bad code")                                  \
     XX(REVOKED, "revoked", "the access token was revoked (SPEC 9)")                                \
+    XX(RECHECK, "recheck", "the revocation epoch moved: check the token, then read again")         \
     XX(LOCKED, "locked", "throttled")                                                              \
     XX(PRECONDITION, "precondition_failed", "version / If-Match mismatch")                         \
     XX(UNAVAILABLE, "unavailable", "database unreachable or timed out")                            \

@@ -121,4 +121,10 @@ static inline void db_bind_out_i64(MYSQL_BIND *b, int64_t *v, my_bool *is_null)
     b->is_null = is_null;
 }
 
+static inline void db_bind_out_u64(MYSQL_BIND *b, uint64_t *v, my_bool *is_null)
+{
+    db_bind_out_i64(b, (int64_t *)v, is_null);
+    b->is_unsigned = 1;
+}
+
 #endif

@@ -20,6 +20,16 @@
 
 static const char SQL_GET[] = "SELECT " COLUMNS " FROM products WHERE id = ?";
 static const char SQL_LIST[] = "SELECT " COLUMNS " FROM products WHERE id > ? ORDER BY id LIMIT ?";
+/* The same reads with the revocation epoch (revocations.h) of their own
+ * snapshot: one more row lookup by a one-byte primary key, where asking about
+ * the token again was a round trip of its own. The product read keeps its
+ * one row when there is no product (the product's columns NULL). */
+#define P_COLUMNS "p.id, p.name, p.description, p.price, p.quantity, p.version"
+static const char SQL_GET_EPOCH[] = "SELECT " P_COLUMNS ", e.n FROM revocation_epoch e"
+                                    " LEFT JOIN products p ON p.id = ? WHERE e.id = 1";
+static const char SQL_LIST_EPOCH[] = "SELECT " P_COLUMNS ", e.n FROM revocation_epoch e"
+                                     " JOIN products p ON p.id > ? WHERE e.id = 1"
+                                     " ORDER BY p.id LIMIT ?";
 static const char SQL_CREATE[] = "CALL product_create_v1(?, ?, ?, ?, ?)";
 static const char SQL_UPDATE[] = "CALL " PRODUCTS_UPDATE_ROUTINE "(?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_DELETE[] = "CALL product_delete_v1(?, ?, ?)";
@@ -35,10 +45,11 @@ static const char SQL_HISTORY_ANY[] = "SELECT 1 FROM product_history WHERE produ
 
 /* Result bindings for COLUMNS into *p. */
 typedef struct row_binds {
-    MYSQL_BIND r[6];
-    unsigned long len[6];
-    my_bool null[6];
+    MYSQL_BIND r[7]; /* r[6]: the revocation epoch of the reads that ask for it */
+    unsigned long len[7];
+    my_bool null[7];
     int64_t id, version;
+    uint64_t epoch;
 } row_binds;
 
 static void bind_row(row_binds *b, product *p)
@@ -50,6 +61,14 @@ static void bind_row(row_binds *b, product *p)
     db_bind_out_str(&b->r[3], p->price, sizeof p->price, &b->len[3], &b->null[3]);
     db_bind_out_i64(&b->r[4], &p->quantity, &b->null[4]);
     db_bind_out_i64(&b->r[5], &b->version, &b->null[5]);
+    db_bind_out_u64(&b->r[6], &b->epoch, &b->null[6]);
+}
+
+/* A read with the epoch saw `b`'s: ST_OK when it is *epoch, else
+ * ST_RECHECK. */
+static status epoch_check(const row_binds *b, const uint64_t *epoch)
+{
+    return !b->null[6] && b->epoch == *epoch ? ST_OK : ST_RECHECK;
 }
 
 static void finish_row(const row_binds *b, product *p)
@@ -69,19 +88,24 @@ static void bind_opt_str(MYSQL_BIND *b, const char *s, unsigned long *len)
     }
 }
 
-/* Run a one-row SELECT of COLUMNS by id. */
-static status get_one(const char *sql, uint64_t id, product *out)
+/* Run a one-row SELECT of COLUMNS by id: SQL_GET, or with `epoch`
+ * SQL_GET_EPOCH (ST_RECHECK when its epoch is not *epoch). */
+static status get_one(uint64_t id, const uint64_t *epoch, product *out)
 {
     MYSQL_BIND p[1];
     db_bind_u64(&p[0], &id);
     MYSQL_STMT *s;
-    status st = db_exec(sql, p, &s, NULL);
+    status st = db_exec(epoch ? SQL_GET_EPOCH : SQL_GET, p, &s, NULL);
     if (st != ST_OK)
         return st;
     row_binds b;
     bind_row(&b, out);
     st = db_fetch(s, b.r);
     db_done(s);
+    if (st == ST_OK && epoch)
+        st = epoch_check(&b, epoch) != ST_OK ? ST_RECHECK : b.null[0] ? ST_NOT_FOUND : ST_OK;
+    else if (st == ST_NOT_FOUND && epoch)
+        st = ST_RECHECK; /* no epoch row */
     if (st == ST_OK)
         finish_row(&b, out);
     return st;
@@ -134,9 +158,9 @@ status products_create(const product_fields *f, const char *actor, product *out)
     return ST_OK;
 }
 
-status products_get(uint64_t id, product *out)
+status products_get(uint64_t id, const uint64_t *epoch, product *out)
 {
-    return get_one(SQL_GET, id, out);
+    return get_one(id, epoch, out);
 }
 
 status products_update(uint64_t id, const product_fields *f, uint64_t if_version, const char *actor,
@@ -164,7 +188,7 @@ status products_update(uint64_t id, const product_fields *f, uint64_t if_version
     bind_row(&b, out);
     MYSQL_BIND r[7];
     db_bind_out_i64(&r[0], &outcome, &outcome_null);
-    memcpy(&r[1], b.r, sizeof b.r);
+    memcpy(&r[1], b.r, 6 * sizeof b.r[0]); /* the product's columns, not the epoch */
     status st = db_call_row(SQL_UPDATE, p, r);
     if (st == ST_OK && (st = outcome_status(outcome)) == ST_OK)
         finish_row(&b, out);
@@ -190,6 +214,7 @@ status products_delete(uint64_t id, uint64_t if_version, const char *actor)
 typedef struct list_rows {
     row_binds b;
     product *prod;
+    const uint64_t *epoch; /* or NULL */
     products_row_fn row;
     void *ctx;
 } list_rows;
@@ -197,23 +222,32 @@ typedef struct list_rows {
 static status list_row(void *arg)
 {
     list_rows *w = arg;
+    if (w->epoch) { /* every row carries the one epoch of the statement */
+        status st = epoch_check(&w->b, w->epoch);
+        if (st != ST_OK)
+            return st;
+        w->epoch = NULL;
+    }
     finish_row(&w->b, w->prod);
     return w->row(w->prod, w->ctx);
 }
 
-status products_list(uint64_t after_id, uint64_t limit, products_row_fn row, void *ctx)
+status products_list(uint64_t after_id, uint64_t limit, const uint64_t *epoch, products_row_fn row,
+                     void *ctx)
 {
     uint64_t lim = limit ? limit : UINT64_MAX / 2;
     MYSQL_BIND p[2];
     db_bind_u64(&p[0], &after_id);
     db_bind_u64(&p[1], &lim);
-    list_rows w = {.prod = malloc(sizeof(product)), .row = row, .ctx = ctx};
+    list_rows w = {.prod = malloc(sizeof(product)), .epoch = epoch, .row = row, .ctx = ctx};
     if (!w.prod)
         return ST_NOMEM;
     bind_row(&w.b, w.prod);
-    status st = db_each(SQL_LIST, p, w.b.r, list_row, &w, NULL);
+    size_t rows = 0;
+    status st = db_each(epoch ? SQL_LIST_EPOCH : SQL_LIST, p, w.b.r, list_row, &w, &rows);
     free(w.prod);
-    return st;
+    /* No row: no epoch was read either. */
+    return st == ST_OK && rows == 0 && epoch ? ST_RECHECK : st;
 }
 
 typedef struct event_buf {

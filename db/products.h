@@ -42,8 +42,13 @@ typedef struct product_fields {
  * *out holds the stored row. */
 status products_create(const product_fields *f, const char *actor, product *out);
 
-/* One product by id. ST_NOT_FOUND when there is none. */
-status products_get(uint64_t id, product *out);
+/*
+ * One product by id. ST_NOT_FOUND when there is none. With `epoch` (may be
+ * NULL), the same statement reads the revocation epoch (revocations.h) and
+ * the answer is ST_RECHECK, *out untouched, when it is not *epoch: a token
+ * found good at *epoch may have been revoked since.
+ */
+status products_get(uint64_t id, const uint64_t *epoch, product *out);
 
 /*
  * Update the fields set in *f of product `id`, bumping its version, only when
@@ -84,8 +89,12 @@ status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, product
  * Call `row` for each product with id > after_id in id order, at most `limit`
  * rows (0: no limit), streaming from the server without buffering the result.
  * Stops early with the callback's status if it returns anything but ST_OK.
+ * With `epoch` (may be NULL), ST_RECHECK without any call of `row` when the
+ * revocation epoch the statement reads is not *epoch, or when there is no
+ * row (no epoch read), as products_get.
  */
 typedef status (*products_row_fn)(const product *p, void *ctx);
-status products_list(uint64_t after_id, uint64_t limit, products_row_fn row, void *ctx);
+status products_list(uint64_t after_id, uint64_t limit, const uint64_t *epoch, products_row_fn row,
+                     void *ctx);
 
 #endif

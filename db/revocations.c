@@ -8,12 +8,14 @@
 
 #include "db/db_internal.h"
 
-/* One round trip, two index lookups: the user by the unique username (none:
- * deleted) with a tokens_valid_after not after iat, and the jti by primary
- * key. */
+/* One round trip, three index lookups: the user by the unique username
+ * (none: deleted) with a tokens_valid_after not after iat, the jti by
+ * primary key, and the revocation epoch (revocations.h) in the same
+ * snapshot. */
 static const char SQL_CHECK[] =
     "SELECT EXISTS (SELECT 1 FROM users WHERE username = ? AND tokens_valid_after <= ?)"
-    " AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?)";
+    " AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?),"
+    " (SELECT n FROM revocation_epoch WHERE id = 1)";
 
 static const char SQL_ADD[] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)"
                               " ON DUPLICATE KEY UPDATE expires_at = GREATEST(expires_at, ?)";
@@ -21,7 +23,7 @@ static const char SQL_ADD[] = "INSERT INTO revoked_tokens (jti, expires_at) VALU
 static const char SQL_PURGE[] = "DELETE FROM revoked_tokens WHERE expires_at < UNIX_TIMESTAMP() - ?"
                                 " LIMIT ?";
 
-status revocations_check(const revocation_key *k)
+status revocations_check(const revocation_key *k, uint64_t *epoch)
 {
     unsigned long l_sub = strlen(k->sub), l_jti = strlen(k->jti);
     int64_t iat = k->iat;
@@ -35,15 +37,19 @@ status revocations_check(const revocation_key *k)
     if (st != ST_OK)
         return st;
     int64_t good = 0;
-    my_bool null = 0;
-    MYSQL_BIND r[1];
+    uint64_t n = 0;
+    my_bool null = 0, n_null = 0;
+    MYSQL_BIND r[2];
     db_bind_out_i64(&r[0], &good, &null);
+    db_bind_out_u64(&r[1], &n, &n_null);
     st = db_fetch(s, r);
     db_done(s);
     if (st == ST_NOT_FOUND)
         return ST_INTERNAL; /* a SELECT without FROM always answers one row */
     if (st != ST_OK)
         return st;
+    if (epoch)
+        *epoch = n_null || n == REVOCATION_EPOCH_NONE ? REVOCATION_EPOCH_NONE : n;
     return good && !null ? ST_OK : ST_REVOKED;
 }
 

@@ -20,13 +20,26 @@ typedef struct revocation_key {
 } revocation_key;
 
 /*
+ * The revocation epoch: a number in MySQL (table revocation_epoch) that the
+ * database raises, in the same transaction, with every change that refuses
+ * tokens (triggers in schema.sql: a jti revoked, a user's tokens_valid_after
+ * moved, a user deleted). Two reads that see the same epoch have no
+ * revocation committed between them, so a token found good at epoch n is
+ * still good wherever epoch n is read again: the hot reads read it in their
+ * own statement (products.h) instead of asking again. REVOCATION_EPOCH_NONE
+ * is never read (no epoch row: every read asks again).
+ */
+#define REVOCATION_EPOCH_NONE UINT64_MAX
+
+/*
  * Whether a token that passed its signature and clock checks is still good:
  * ST_OK when user `sub` exists, `iat` >= its tokens_valid_after and `jti`
- * is not in revoked_tokens; ST_REVOKED when not. One prepared statement, two
- * unique-key lookups, one round trip on the request's connection;
+ * is not in revoked_tokens; ST_REVOKED when not. *epoch (may be NULL) gets
+ * the revocation epoch read in the same statement. One prepared statement,
+ * three unique-key lookups, one round trip on the request's connection;
  * ST_UNAVAILABLE / ST_INTERNAL as db_exec.
  */
-status revocations_check(const revocation_key *k);
+status revocations_check(const revocation_key *k, uint64_t *epoch);
 
 /*
  * Refuse the token `jti` from now on, until `expires_at` (its exp, unix

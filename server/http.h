@@ -20,6 +20,7 @@
 #include "server/config.h"
 #include "server/jsonio.h"
 #include "common/status.h"
+#include "db/revocations.h"
 
 #define HTTP_BODY_MAX (64 * 1024)
 
@@ -43,8 +44,10 @@ typedef struct request {
     int code;            /* the HTTP status code sent, for the log */
     const char *error;   /* the "error" code of an error answer sent, or NULL */
     bool sent;
-    bool close;   /* answer with Connection: close (unread body, HTTP/1.0 stream) */
-    bool chunked; /* a stream begun with chunked encoding */
+    bool close;                /* answer with Connection: close (unread body, HTTP/1.0 stream) */
+    bool chunked;              /* a stream begun with chunked encoding */
+    bool revocation_deferred;  /* the route's read checks the revocation epoch ... */
+    uint64_t revocation_epoch; /* ... against this one (http_revocation_epoch) */
 } request;
 
 typedef void (*route_fn)(request *r);
@@ -53,6 +56,9 @@ typedef struct route_method {
     const char *method;
     route_fn fn;
     bool needs_token;
+    /* The route's one read reads the revocation epoch in its own statement
+     * (http_revocation_epoch), so the guard need not ask MySQL first. */
+    bool revocation_in_read;
 } route_method;
 
 #define ROUTE_METHODS_MAX 6
@@ -88,6 +94,16 @@ int http_in_flight(void);
  * once; other instances within REVOCATION_RECHECK_MS (see router.c).
  */
 void http_tokens_revoked(void);
+
+/*
+ * For a route with revocation_in_read: the revocation epoch its read must
+ * see (db/revocations.h), or NULL when the guard has asked MySQL already.
+ * A read that sees another epoch answers ST_RECHECK; the route then calls
+ * http_revocation_recheck, which asks MySQL about the token (ST_OK: read
+ * again without an epoch; ST_REVOKED; or the database's error).
+ */
+const uint64_t *http_revocation_epoch(const request *r);
+status http_revocation_recheck(request *r);
 
 /* The CivetWeb http_error callback: CivetWeb's own errors (bad request line,
  * header too large...) answered with our JSON error body. */

@@ -252,6 +252,7 @@ static answer answer_of(status st)
                         "The database is unavailable; try again shortly", retry};
     case ST_BUSY:
         return (answer){503, "server_busy", "Too many logins at once; try again shortly", retry};
+    case ST_RECHECK: /* handled by the route (routes_products.c); never an answer */
     case ST_NOMEM:
     case ST_INTERNAL:
     case ST_OK: /* a route that answers "ok" this way has a bug */

@@ -26,20 +26,28 @@ static atomic_bool g_draining;
 
 /*
  * Revocation (SPEC 9) is MySQL's: a logout, a password change, a 2FA reset
- * or a deletion on any instance refuses the token on all. Asking on every
- * request was a second round trip that cost GET /products/<id> about half
- * its rate, so each worker thread remembers the last token it found not
- * revoked, and when: the same token again within REVOCATION_RECHECK_MS
- * (default 100 ms) is not asked about, unless this process revoked anything
- * since (g_revoke_epoch). So this instance refuses a revoked token at once,
- * and others within that bound. REVOCATION_RECHECK_MS=0 asks every time.
- * (token.c's memo is another thing: it saves the signature work only.)
+ * or a deletion on any instance refuses the token on all, at once. Asking
+ * MySQL on every request is a second round trip; it cost GET /products/<id>
+ * about 40 % of its rate. So each worker thread remembers the last token it
+ * found good and the revocation epoch that check read (db/revocations.h:
+ * raised by the database with every revocation, in the same transaction).
+ * The hot reads (GET /products, GET /products/<id>: revocation_in_read) read
+ * the epoch in their own statement: the same epoch means no revocation since
+ * the check, and the token stands without asking; another one (any
+ * revocation anywhere), and the route asks, then reads again. Every other
+ * guarded route asks first. REVOCATION_RECHECK_MS > 0 lets those routes
+ * trust the remembered token for that long instead, unless this process
+ * revoked anything since (g_revoke_epoch): exact on this instance, within
+ * that bound on the others. (token.c's memo is another thing: it saves the
+ * signature work only.)
  */
 typedef struct revoke_memo {
     char sub[sizeof((request *)NULL)->user];
     char jti[sizeof((request *)NULL)->jti];
     int64_t iat;
-    long long checked_ms; /* monotonic ms of the check; 0: none */
+    bool good;            /* the last check found this token good */
+    uint64_t db_epoch;    /* the revocation epoch that check read */
+    long long checked_ms; /* monotonic ms of the check */
     unsigned epoch;       /* g_revoke_epoch read before that check */
 } revoke_memo;
 
@@ -51,33 +59,71 @@ void http_tokens_revoked(void)
     atomic_fetch_add(&g_revoke_epoch, 1);
 }
 
-/* ST_OK when r's token is not revoked, ST_REVOKED when it is, else the
- * database's error. */
-static status check_revocation(const request *r)
+/* The last check of this thread found r's token good. */
+static bool memo_holds(const request *r)
 {
-    long long now = monotonic_ms();
-    unsigned epoch = atomic_load(&g_revoke_epoch);
-    unsigned bound = r->cfg->revocation_recheck_ms;
+    const revoke_memo *m = &t_revoke;
+    return m->good && m->iat == r->iat && strcmp(m->jti, r->jti) == 0 &&
+           strcmp(m->sub, r->user) == 0;
+}
+
+/* Ask MySQL whether r's token is revoked (ST_OK: not; ST_REVOKED; or the
+ * database's error), and remember a good answer. */
+static status ask_revocation(const request *r)
+{
     revoke_memo *m = &t_revoke;
-    if (bound && m->checked_ms && now - m->checked_ms < (long long)bound && m->epoch == epoch &&
-        m->iat == r->iat && strcmp(m->jti, r->jti) == 0 && strcmp(m->sub, r->user) == 0)
-        return ST_OK;
+    unsigned epoch = atomic_load(&g_revoke_epoch);
     revocation_key rk = {.sub = r->user, .jti = r->jti, .iat = r->iat};
-    status st = revocations_check(&rk);
-    m->checked_ms = 0;
-    if (st == ST_OK && bound) {
+    uint64_t db_epoch = REVOCATION_EPOCH_NONE;
+    status st = revocations_check(&rk, &db_epoch);
+    m->good = false;
+    if (st == ST_OK) {
         memcpy(m->sub, r->user, sizeof m->sub);
         memcpy(m->jti, r->jti, sizeof m->jti);
         m->iat = r->iat;
+        m->db_epoch = db_epoch;
         m->epoch = epoch;
+        long long now = monotonic_ms();
         m->checked_ms = now > 0 ? now : 1;
+        m->good = true;
     }
     return st;
 }
 
+/* The guard's revocation decision for route method `rm`: ST_OK (the request
+ * may go on, maybe with its read checking the epoch), ST_REVOKED, or the
+ * database's error. */
+static status check_revocation(request *r, const route_method *rm)
+{
+    const revoke_memo *m = &t_revoke;
+    if (memo_holds(r)) {
+        if (rm->revocation_in_read && m->db_epoch != REVOCATION_EPOCH_NONE) {
+            r->revocation_deferred = true;
+            r->revocation_epoch = m->db_epoch;
+            return ST_OK;
+        }
+        unsigned bound = r->cfg->revocation_recheck_ms;
+        if (bound && monotonic_ms() - m->checked_ms < (long long)bound &&
+            m->epoch == atomic_load(&g_revoke_epoch))
+            return ST_OK;
+    }
+    return ask_revocation(r);
+}
+
+const uint64_t *http_revocation_epoch(const request *r)
+{
+    return r->revocation_deferred ? &r->revocation_epoch : NULL;
+}
+
+status http_revocation_recheck(request *r)
+{
+    r->revocation_deferred = false;
+    return ask_revocation(r);
+}
+
 /* flask-jwt-extended's answers (SPEC 5), then revocation (SPEC 9). True when
  * the request may go on. */
-static bool guard(request *r)
+static bool guard(request *r, const route_method *m)
 {
     const char *h = http_header(r, "Authorization");
     if (!h) {
@@ -101,7 +147,7 @@ static bool guard(request *r)
     r->iat = tc.iat;
     r->exp = tc.exp;
     OPENSSL_cleanse(&tc, sizeof tc);
-    status st = check_revocation(r);
+    status st = check_revocation(r, m);
     if (st != ST_OK) { /* ST_REVOKED: 401 "Token has been revoked" */
         http_send_status(r, st);
         return false;
@@ -172,7 +218,7 @@ static int dispatch(struct mg_connection *conn, void *cbdata)
         char allow[96];
         snprintf(allow, sizeof allow, "Allow: %s\r\n", rt->allow);
         http_send_error_h(&r, 405, "method_not_allowed", "Method not allowed on this path", allow);
-    } else if (!m->needs_token || guard(&r)) {
+    } else if (!m->needs_token || guard(&r, m)) {
         m->fn(&r);
         if (!r.sent) /* a route that forgot to answer is a bug; never hang the client */
             http_send_status(&r, ST_INTERNAL);

@@ -96,7 +96,10 @@ void route_products_get(request *r)
     product p;
     if (!path_id(r, &id))
         return;
-    send_result(r, products_get(id, &p), 200, &p);
+    status st = products_get(id, http_revocation_epoch(r), &p);
+    if (st == ST_RECHECK && (st = http_revocation_recheck(r)) == ST_OK)
+        st = products_get(id, NULL, &p);
+    send_result(r, st, 200, &p);
 }
 
 void route_products_update(request *r)
@@ -293,6 +296,9 @@ void route_products_list(request *r)
     }
     array_out o;
     array_init(&o, r, &pg, "after_id");
-    status st = products_list(pg.after, pg.paged ? pg.limit + 1 : 0, list_row, &o);
+    uint64_t limit = pg.paged ? pg.limit + 1 : 0;
+    status st = products_list(pg.after, limit, http_revocation_epoch(r), list_row, &o);
+    if (st == ST_RECHECK && (st = http_revocation_recheck(r)) == ST_OK)
+        st = products_list(pg.after, limit, NULL, list_row, &o); /* nothing was sent */
     array_finish(&o, st, "/products", http_send_status);
 }
