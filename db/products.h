@@ -7,6 +7,7 @@
 #define INTEGRITY_PRODUCTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -36,6 +37,17 @@ typedef struct product_fields {
     bool has_quantity;
     int64_t quantity;
 } product_fields;
+
+/* An Idempotency-Key of POST /products (SPEC 11) and the fingerprint of the
+ * request it came with (what makes two requests "the same"; the caller
+ * decides, see server/validate.h). */
+#define PRODUCTS_IDEM_KEY_MAX 255
+#define PRODUCTS_IDEM_HASH_LEN 32
+typedef struct products_idem {
+    const char *key; /* 1..PRODUCTS_IDEM_KEY_MAX bytes, compared byte for byte */
+    size_t key_len;
+    unsigned char hash[PRODUCTS_IDEM_HASH_LEN];
+} products_idem;
 
 /* Insert a product (name, price and quantity set; description may be NULL
  * for "") and its "create" audit row by `actor`, in one transaction. On ST_OK
