@@ -134,6 +134,32 @@ CREATE TABLE IF NOT EXISTS product_history (
     KEY ix_product_history_product (product_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Idempotency-Key of POST /products (SPEC 11): a create answered 503 may
+-- still have committed, so a client retries with the same key and gets the
+-- first answer instead of a second product. One row per user and key, made
+-- in the create's own transaction (product_create_idem_v1): the request's
+-- fingerprint (SHA-256 of its canonical fields, server/validate.c) and the
+-- product as created, so that a replay renders the first answer byte for
+-- byte even after the product changed or went. Rows older than 24 h no
+-- longer count: a create with their key replaces them, and each keyed
+-- create deletes a bounded batch of them (db/products.c). Keyed by the
+-- user's id, never the name: the rows go with the account (ON DELETE
+-- CASCADE, as recovery_codes), so a name signed up again sees none of them.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    user_id      BIGINT UNSIGNED NOT NULL,
+    idem_key     VARBINARY(255) NOT NULL,
+    request_hash BINARY(32) NOT NULL,
+    product_id   BIGINT UNSIGNED NOT NULL,
+    name         VARCHAR(255) NOT NULL,
+    description  VARCHAR(2000) NOT NULL,
+    price        DECIMAL(10,2) NOT NULL,
+    quantity     INT NOT NULL,
+    created_at   TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+    PRIMARY KEY (user_id, idem_key),
+    KEY ix_idempotency_keys_created (created_at),
+    CONSTRAINT fk_idempotency_keys_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- PUT/PATCH /products/<id> (SPEC 6) in one round trip: lock the row, check
 -- If-Match (p_if_version 0: any), apply the sent fields (NULL: keep), write
 -- the audit row and answer the stored row, in one transaction. A client's
@@ -302,6 +328,105 @@ BEGIN
     VALUES (v_id, 'create', p_actor, v_after);
     COMMIT;
     SELECT v_id;
+END//
+DELIMITER ;
+
+-- POST /products with an Idempotency-Key (SPEC 11), in one round trip and
+-- one transaction. p_key is the key as sent, p_hash the request's
+-- fingerprint. The owner is the user named p_actor (the token's subject),
+-- read with a shared lock so that a concurrent DELETE /account waits for
+-- this transaction or makes it find no user. A key of the user's written
+-- less than 24 h ago answers from its row and writes nothing; else the
+-- product and its "create" audit row are written as product_create_v1
+-- writes them, with the key's row (an expired one replaced). Two first
+-- requests racing with one key both miss the row at first; the second's
+-- INSERT of the key waits for the first's commit and fails as a duplicate:
+-- it rolls back its product and answers from the first's row. (No locking
+-- read of the absent key: its gap lock, taken by both, made them deadlock.)
+-- On Galera the loser is the one whose commit fails certification (1213):
+-- the server runs the CALL again (db/db.c) and it then finds the row.
+-- Answers one row: outcome (0 created, 1 the key's first answer for the
+-- same request, 2 the key was used with another request, 3 no such user),
+-- the product's id, then for 1 and 2 the product as first created (name,
+-- description, price, quantity; NULL for 0 and 3).
+DELIMITER //
+CREATE PROCEDURE IF NOT EXISTS product_create_idem_v1(
+    IN p_name     VARCHAR(255) CHARACTER SET utf8mb4,
+    IN p_desc     VARCHAR(2000) CHARACTER SET utf8mb4,
+    IN p_price    VARCHAR(32) CHARACTER SET ascii,
+    IN p_quantity BIGINT,
+    IN p_actor    VARCHAR(64) CHARACTER SET ascii,
+    IN p_key      VARBINARY(255),
+    IN p_hash     BINARY(32))
+    MODIFIES SQL DATA
+    SQL SECURITY INVOKER
+BEGIN
+    DECLARE v_user, v_id BIGINT UNSIGNED DEFAULT NULL;
+    DECLARE v_hash BINARY(32);
+    DECLARE v_expired, v_taken TINYINT DEFAULT 0;
+    DECLARE v_name VARCHAR(255) CHARACTER SET utf8mb4;
+    DECLARE v_desc VARCHAR(2000) CHARACTER SET utf8mb4;
+    DECLARE v_price DECIMAL(10,2);
+    DECLARE v_quantity INT;
+    DECLARE v_after LONGTEXT CHARACTER SET utf8mb4;
+    DECLARE CONTINUE HANDLER FOR NOT FOUND BEGIN END; -- no row: the variables stay NULL
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        RESIGNAL;
+    END;
+    START TRANSACTION;
+    SELECT id INTO v_user FROM users WHERE username = p_actor LOCK IN SHARE MODE;
+    IF v_user IS NOT NULL THEN
+        SELECT request_hash, product_id, name, description, price, quantity,
+               created_at < NOW(3) - INTERVAL 24 HOUR
+          INTO v_hash, v_id, v_name, v_desc, v_price, v_quantity, v_expired
+          FROM idempotency_keys WHERE user_id = v_user AND idem_key = p_key;
+    END IF;
+    IF v_user IS NULL THEN
+        ROLLBACK;
+        SELECT 3, NULL, NULL, NULL, NULL, NULL;
+    ELSEIF v_id IS NOT NULL AND v_expired = 0 THEN
+        ROLLBACK;
+        SELECT IF(v_hash = p_hash, 1, 2), v_id, v_name, v_desc, v_price, v_quantity;
+    ELSE
+        IF v_id IS NOT NULL THEN -- expired: its key is free again
+            DELETE FROM idempotency_keys
+             WHERE user_id = v_user AND idem_key = p_key
+               AND created_at < NOW(3) - INTERVAL 24 HOUR;
+        END IF;
+        INSERT INTO products (name, description, price, quantity)
+        VALUES (p_name, p_desc, p_price, p_quantity);
+        SET v_id = LAST_INSERT_ID();
+        SELECT JSON_OBJECT('id', id, 'name', name, 'description', description, 'price', price,
+                           'quantity', quantity)
+          INTO v_after
+          FROM products WHERE id = v_id;
+        INSERT INTO product_history (product_id, action, username, after_json)
+        VALUES (v_id, 'create', p_actor, v_after);
+        BEGIN
+            DECLARE CONTINUE HANDLER FOR 1062 SET v_taken = 1; -- ER_DUP_ENTRY
+            INSERT INTO idempotency_keys (user_id, idem_key, request_hash, product_id, name,
+                                          description, price, quantity, created_at)
+            VALUES (v_user, p_key, p_hash, v_id, p_name, p_desc, p_price, p_quantity, NOW(3));
+        END;
+        IF v_taken = 0 THEN
+            COMMIT;
+            SELECT 0, v_id, NULL, NULL, NULL, NULL;
+        ELSE
+            -- another request with the key committed first: its answer
+            ROLLBACK;
+            SET v_id = NULL;
+            SELECT request_hash, product_id, name, description, price, quantity
+              INTO v_hash, v_id, v_name, v_desc, v_price, v_quantity
+              FROM idempotency_keys WHERE user_id = v_user AND idem_key = p_key;
+            IF v_id IS NULL THEN -- gone again meanwhile: run it all again
+                SIGNAL SQLSTATE '40001'
+                   SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'idempotency key changed; try again';
+            END IF;
+            SELECT IF(v_hash = p_hash, 1, 2), v_id, v_name, v_desc, v_price, v_quantity;
+        END IF;
+    END IF;
 END//
 DELIMITER ;
 

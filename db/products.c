@@ -1,5 +1,6 @@
 /*
- * products.c - DAO for the products table and its audit trail (see
+ * products.c - DAO for the products table, its audit trail and the
+ * Idempotency-Keys of its creates (idempotency_keys, SPEC 11; see
  * products.h). Prepared statements only. Every write is one CALL of a stored
  * routine (schema.sql) that runs the change and its product_history row in
  * one transaction: they commit together or not at all, in one round trip
@@ -31,6 +32,11 @@ static const char SQL_LIST_EPOCH[] = "SELECT " P_COLUMNS ", e.n FROM revocation_
                                      " JOIN products p ON p.id > ? WHERE e.id = 1"
                                      " ORDER BY p.id LIMIT ?";
 static const char SQL_CREATE[] = "CALL product_create_v1(?, ?, ?, ?, ?)";
+static const char SQL_CREATE_IDEM[] = "CALL product_create_idem_v1(?, ?, ?, ?, ?, ?, ?)";
+/* Rows of keys that no longer count. By created_at's index; its bound is the
+ * routine's, so a row this deletes is one a create would replace anyway. */
+static const char SQL_IDEM_PURGE[] = "DELETE FROM idempotency_keys WHERE created_at < NOW(3)"
+                                     " - INTERVAL ? HOUR LIMIT ?";
 static const char SQL_UPDATE[] = "CALL " PRODUCTS_UPDATE_ROUTINE "(?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_DELETE[] = "CALL product_delete_v1(?, ?, ?)";
 static const char SQL_HISTORY[] =
@@ -126,26 +132,86 @@ static status outcome_status(int64_t outcome)
     }
 }
 
-status products_create(const product_fields *f, const char *actor, product *out)
+/* The outcome column of product_create_idem_v1. */
+enum { IDEM_CREATED = 0, IDEM_REPLAY = 1, IDEM_REUSED = 2, IDEM_NO_USER = 3 };
+
+/* Delete a bounded batch of expired key rows. It rides on the keyed creates,
+ * bounded, instead of a cron job (as revocations_add's purge); a failure
+ * loses nothing (the next create purges), so it is not the caller's error. */
+static void idem_purge(void)
+{
+    int64_t hours = PRODUCTS_IDEM_HOURS, batch = PRODUCTS_IDEM_PURGE_BATCH;
+    MYSQL_BIND q[2];
+    db_bind_i64(&q[0], &hours);
+    db_bind_i64(&q[1], &batch);
+    (void)db_exec(SQL_IDEM_PURGE, q, NULL, NULL);
+}
+
+/* The routine's answer other than "created": for a replay, the product as
+ * first created, already fetched into *out (null[] flags its columns). */
+static status idem_answer(int64_t outcome, int64_t id, const my_bool *null, product *out,
+                          bool *replayed)
+{
+    switch (outcome) {
+    case IDEM_REPLAY:
+        if (id <= 0 || null[2] || null[3] || null[4] || null[5])
+            return ST_INTERNAL;
+        out->id = (uint64_t)id;
+        out->version = 1; /* the first answer's ETag */
+        *replayed = true;
+        return ST_OK;
+    case IDEM_REUSED:
+        return ST_CONFLICT;
+    case IDEM_NO_USER:
+        return ST_REVOKED;
+    default:
+        return ST_INTERNAL;
+    }
+}
+
+status products_create(const product_fields *f, const char *actor, const products_idem *idem,
+                       product *out, bool *replayed)
 {
     unsigned long l_name, l_desc, l_price, l_actor = strlen(actor);
     const char *desc = f->description ? f->description : "";
     int64_t qty = f->quantity;
-    MYSQL_BIND p[5];
+    MYSQL_BIND p[7];
+    *replayed = false;
     bind_opt_str(&p[0], f->name, &l_name);
     bind_opt_str(&p[1], desc, &l_desc);
     bind_opt_str(&p[2], f->price, &l_price);
     db_bind_i64(&p[3], &qty);
     db_bind_str(&p[4], actor, &l_actor);
 
-    int64_t id = 0;
-    my_bool id_null = 0;
-    MYSQL_BIND r[1];
-    db_bind_out_i64(&r[0], &id, &id_null);
-    status st = db_call_row(SQL_CREATE, p, r);
+    int64_t outcome = IDEM_CREATED, id = 0;
+    my_bool null[6] = {0};
+    unsigned long len[6];
+    MYSQL_BIND r[6];
+    status st;
+    if (!idem) {
+        db_bind_out_i64(&r[0], &id, &null[0]);
+        st = db_call_row(SQL_CREATE, p, r);
+    } else {
+        unsigned long l_hash = sizeof idem->hash, l_key = (unsigned long)idem->key_len;
+        db_bind_str(&p[5], idem->key, &l_key);
+        p[5].buffer_type = MYSQL_TYPE_BLOB; /* bytes, never converted */
+        db_bind_str(&p[6], (const char *)idem->hash, &l_hash);
+        p[6].buffer_type = MYSQL_TYPE_BLOB;
+        db_bind_out_i64(&r[0], &outcome, &null[0]);
+        db_bind_out_i64(&r[1], &id, &null[1]);
+        db_bind_out_str(&r[2], out->name, sizeof out->name, &len[2], &null[2]);
+        db_bind_out_str(&r[3], out->description, sizeof out->description, &len[3], &null[3]);
+        db_bind_out_str(&r[4], out->price, sizeof out->price, &len[4], &null[4]);
+        db_bind_out_i64(&r[5], &out->quantity, &null[5]);
+        st = db_call_row(SQL_CREATE_IDEM, p, r);
+        if (st == ST_OK && (null[0] || null[1]) && outcome != IDEM_NO_USER)
+            st = ST_INTERNAL;
+        if (st == ST_OK && outcome != IDEM_CREATED)
+            return idem_answer(outcome, id, null, out, replayed);
+    }
     if (st != ST_OK)
         return st;
-    if (id_null || id <= 0)
+    if (null[idem ? 1 : 0] || id <= 0)
         return ST_INTERNAL;
     /* The row is exactly what was bound, so no read-back: the caller passes
      * the price in DECIMAL(10,2)'s canonical form ("%.2f"). */
@@ -155,6 +221,8 @@ status products_create(const product_fields *f, const char *actor, product *out)
     snprintf(out->price, sizeof out->price, "%s", f->price);
     out->quantity = f->quantity;
     out->version = 1;
+    if (idem)
+        idem_purge();
     return ST_OK;
 }
 

@@ -7,6 +7,7 @@
 #define INTEGRITY_PRODUCTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/status.h"
@@ -37,10 +38,43 @@ typedef struct product_fields {
     int64_t quantity;
 } product_fields;
 
-/* Insert a product (name, price and quantity set; description may be NULL
+/* An Idempotency-Key of POST /products (SPEC 11) and the fingerprint of the
+ * request it came with (what makes two requests "the same"; the caller
+ * decides, see server/validate.h). */
+#define PRODUCTS_IDEM_KEY_MAX 255
+#define PRODUCTS_IDEM_HASH_LEN 32
+typedef struct products_idem {
+    const char *key; /* 1..PRODUCTS_IDEM_KEY_MAX bytes, compared byte for byte */
+    size_t key_len;
+    unsigned char hash[PRODUCTS_IDEM_HASH_LEN];
+} products_idem;
+
+/* Keys count for this long; older rows are replaced by a create with their
+ * key, and purged PRODUCTS_IDEM_PURGE_BATCH at a time by each keyed create. */
+#define PRODUCTS_IDEM_HOURS 24
+#define PRODUCTS_IDEM_PURGE_BATCH 100
+
+/*
+ * Insert a product (name, price and quantity set; description may be NULL
  * for "") and its "create" audit row by `actor`, in one transaction. On ST_OK
- * *out holds the stored row. */
-status products_create(const product_fields *f, const char *actor, product *out);
+ * *out holds the stored row and *replayed is false.
+ *
+ * With `idem` (NULL: none, and nothing of the above changes), the key is
+ * `actor`'s (the user of that name; ignoring case, as usernames are), and
+ * stored in the same transaction as the product. Two calls with one key by
+ * one user within PRODUCTS_IDEM_HOURS, on any instance and any node, create
+ * one product between them:
+ * - ST_OK, *replayed false: created now.
+ * - ST_OK, *replayed true: the key was used first with the same hash; *out
+ *   is the product that call created, as it created it (version 1), even if
+ *   it has changed or gone since; nothing is written.
+ * - ST_CONFLICT: the key was used first with another hash; nothing is written.
+ * - ST_REVOKED: no user is named `actor` (deleted since its token was checked).
+ * Otherwise the errors of db_exec; ST_UNAVAILABLE may have committed, and
+ * the same call again answers the first outcome.
+ */
+status products_create(const product_fields *f, const char *actor, const products_idem *idem,
+                       product *out, bool *replayed);
 
 /*
  * One product by id. ST_NOT_FOUND when there is none. With `epoch` (may be

@@ -560,6 +560,56 @@ pm.collectionVariables.set('product2_id', p.id);
         body: { name: 'Desk', price: 1, quantity: 1 },
         test: expectError(415, 'unsupported_media_type'),
     }),
+    request('Create with an Idempotency-Key', {
+        method: 'POST', path: '/products',
+        headers: [JSON_CT, AUTH, { key: 'Idempotency-Key', value: '{{idempotency_key}}' }],
+        description: 'SPEC §11: a client that did not get the answer (a timeout, a 503 that may have committed) sends the same request with the same key again, and gets the first answer instead of a second product. A new key for each product it means to create; a UUID does.',
+        body: { name: 'Keyboard', price: 49.9, quantity: 7 },
+        pre: String.raw`pm.collectionVariables.set('idempotency_key', pm.variables.replaceIn('{{$guid}}'));`,
+        test: PRODUCT_SHAPE + String.raw`
+pm.test('status 201, created now', function () {
+    pm.response.to.have.status(201);
+    pm.expect(pm.response.headers.get('Idempotent-Replayed')).to.eql(undefined);
+});
+const p = pm.response.json();
+pm.test('the product', function () {
+    checkProduct(p);
+    pm.expect(p).to.include({ name: 'Keyboard', description: '', price: 49.9, quantity: 7 });
+});
+pm.collectionVariables.set('idempotent_body', pm.response.text());
+pm.collectionVariables.set('idempotent_location', pm.response.headers.get('Location'));
+`,
+    }),
+    request('Create: the same request and key again replay the first answer', {
+        method: 'POST', path: '/products',
+        headers: [JSON_CT, AUTH, { key: 'Idempotency-Key', value: '{{idempotency_key}}' }],
+        body: '{"quantity": 7, "price": 49.90, "name": "Keyboard"}',
+        description: 'The same values, written differently (key order, 49.90): the same request. Nothing is created.',
+        test: String.raw`
+pm.test('status 201, replayed', function () {
+    pm.response.to.have.status(201);
+    pm.expect(pm.response.headers.get('Idempotent-Replayed')).to.eql('true');
+});
+pm.test('the first answer: body, Location and ETag', function () {
+    pm.expect(pm.response.text()).to.eql(pm.collectionVariables.get('idempotent_body'));
+    pm.expect(pm.response.headers.get('Location')).to.eql(pm.collectionVariables.get('idempotent_location'));
+    pm.expect(pm.response.headers.get('ETag')).to.eql('"1"');
+});
+`,
+    }),
+    request('Create: the key with another body is 422', {
+        method: 'POST', path: '/products',
+        headers: [JSON_CT, AUTH, { key: 'Idempotency-Key', value: '{{idempotency_key}}' }],
+        body: { name: 'Keyboard', price: 49.9, quantity: 8 },
+        test: expectError(422, 'idempotency_key_reused'),
+    }),
+    request('Create: an Idempotency-Key over 255 characters is 400', {
+        method: 'POST', path: '/products',
+        headers: [JSON_CT, AUTH, { key: 'Idempotency-Key', value: '{{long_key}}' }],
+        body: { name: 'Keyboard', price: 49.9, quantity: 7 },
+        pre: String.raw`pm.variables.set('long_key', 'k'.repeat(256));`,
+        test: expectError(400, 'invalid_idempotency_key'),
+    }),
     request('List products', {
         path: '/products', headers: [AUTH],
         test: PRODUCT_SHAPE + String.raw`
@@ -954,7 +1004,7 @@ const collection = {
     variable: [
         'username', 'locked_username', 'totp_secret', 'totp_code', 'access_token',
         'product_id', 'product2_id', 'etag', 'recovery_codes', 'old_recovery_codes', 'recovery_code',
-        'new_password',
+        'new_password', 'idempotency_key', 'idempotent_body', 'idempotent_location',
     ].map((key) => ({ key, value: '' })),
 };
 

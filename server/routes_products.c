@@ -29,20 +29,27 @@ static void render_product(strbuf *b, const product *p)
     sb_lit(b, "}");
 }
 
-/* 200/201 with one product, its ETag and, for 201, its Location. */
-static void send_product(request *r, int code, const product *p)
+/* 200/201 with one product, its ETag and, for 201, its Location, and
+ * `extra` header lines (NULL: none). */
+static void send_product_h(request *r, int code, const product *p, const char *extra)
 {
     strbuf b;
     sb_init(&b);
     render_product(&b, p);
-    char headers[128];
+    char headers[160];
     if (code == 201)
-        snprintf(headers, sizeof headers, "ETag: \"%llu\"\r\nLocation: /products/%llu\r\n",
-                 (unsigned long long)p->version, (unsigned long long)p->id);
+        snprintf(headers, sizeof headers, "ETag: \"%llu\"\r\nLocation: /products/%llu\r\n%s",
+                 (unsigned long long)p->version, (unsigned long long)p->id, extra ? extra : "");
     else
-        snprintf(headers, sizeof headers, "ETag: \"%llu\"\r\n", (unsigned long long)p->version);
+        snprintf(headers, sizeof headers, "ETag: \"%llu\"\r\n%s", (unsigned long long)p->version,
+                 extra ? extra : "");
     http_send_json(r, code, &b, headers);
     sb_free(&b);
+}
+
+static void send_product(request *r, int code, const product *p)
+{
+    send_product_h(r, code, p, NULL);
 }
 
 static void send_not_found(request *r)
@@ -79,13 +86,40 @@ static void send_result(request *r, status st, int code, const product *p)
         send_failure(r, st);
 }
 
+/*
+ * POST /products. With an Idempotency-Key (SPEC 11) the key and the body's
+ * fingerprint go into the create's transaction: a repeat of the request
+ * gets the first answer again (201, the same body, Location and ETag) with
+ * Idempotent-Replayed: true, and creates nothing; the key with another
+ * body is 422. The header is checked before the body is read.
+ */
 void route_products_create(request *r)
 {
     cJSON *body = NULL;
     product_input in = {.partial = false};
     product p; /* about 9 KiB: worker threads have the default 8 MiB stack */
+    products_idem idem, *key = NULL;
+    const char *h = http_header(r, "Idempotency-Key");
+    if (h) {
+        if (!validate_idempotency_key(h, &idem.key, &idem.key_len)) {
+            http_send_error(r, 400, "invalid_idempotency_key",
+                            "Idempotency-Key must be 1 to 255 printable ASCII characters");
+            return;
+        }
+        key = &idem;
+    }
     if (http_read_body(r, validate_product, &in, &body)) {
-        send_result(r, products_create(&in.f, r->user, &p), 201, &p);
+        status st = key ? validate_product_digest(&in.f, idem.hash) : ST_OK;
+        bool replayed = false;
+        if (st == ST_OK)
+            st = products_create(&in.f, r->user, key, &p, &replayed);
+        if (st == ST_OK)
+            send_product_h(r, 201, &p, replayed ? "Idempotent-Replayed: true\r\n" : NULL);
+        else if (st == ST_CONFLICT && key)
+            http_send_error(r, 422, "idempotency_key_reused",
+                            "This Idempotency-Key was used with a different request body");
+        else
+            send_failure(r, st);
     }
     jsonio_free(body);
 }

@@ -4,6 +4,8 @@
 #include "server/validate.h"
 
 #include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -312,6 +314,54 @@ uint64_t validate_if_match(const char *h)
     if (n >= 3 && h[0] == '"' && h[n - 1] == '"' && validate_id(h + 1, n - 2, &v))
         return v;
     return UINT64_MAX;
+}
+
+bool validate_idempotency_key(const char *h, const char **key, size_t *len)
+{
+    if (!h)
+        return false;
+    while (*h == ' ' || *h == '\t')
+        h++;
+    size_t n = strlen(h);
+    while (n > 0 && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n > PRODUCTS_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)h[i] < 0x20 || (unsigned char)h[i] > 0x7e)
+            return false;
+    *key = h;
+    *len = n;
+    return true;
+}
+
+/* One field into the digest: its length (8 bytes, big-endian), then it. */
+static bool digest_field(EVP_MD_CTX *md, const char *s, size_t n)
+{
+    unsigned char be[8];
+    uint64_t v = n;
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        be[i] = (unsigned char)(v & 0xff);
+    return EVP_DigestUpdate(md, be, sizeof be) == 1 && EVP_DigestUpdate(md, s, n) == 1;
+}
+
+status validate_product_digest(const product_fields *f, unsigned char out[PRODUCTS_IDEM_HASH_LEN])
+{
+    char qty[24];
+    const char *desc = f->description ? f->description : "";
+    int qn = snprintf(qty, sizeof qty, "%lld", (long long)f->quantity);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned int outlen = 0;
+    bool ok = md && qn > 0 && (size_t)qn < sizeof qty && f->name && f->price &&
+              EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+              digest_field(md, VALIDATE_DIGEST_LABEL, strlen(VALIDATE_DIGEST_LABEL)) &&
+              digest_field(md, f->name, strlen(f->name)) && digest_field(md, desc, strlen(desc)) &&
+              digest_field(md, f->price, strlen(f->price)) && digest_field(md, qty, (size_t)qn) &&
+              EVP_DigestFinal_ex(md, out, &outlen) == 1 && outlen == PRODUCTS_IDEM_HASH_LEN;
+    EVP_MD_CTX_free(md);
+    if (!ok)
+        memset(out, 0, PRODUCTS_IDEM_HASH_LEN);
+    return ok ? ST_OK : ST_INTERNAL;
 }
 
 bool validate_bearer(const char *h, const char **token)

@@ -1,7 +1,8 @@
 /*
  * validate.h - the input rules of SPEC 2, 3 and 6 as pure functions: request
  * bodies (already parsed JSON objects), the product id in the path, the page
- * query, If-Match, Authorization and Accept headers. No I/O, no HTTP: the
+ * query, If-Match, Authorization, Accept and Idempotency-Key headers, and
+ * the fingerprint that tells two product bodies apart. No I/O, no HTTP: the
  * route files call these and render the answer, and the fuzz targets call
  * them directly. Field errors come back as a cJSON object of
  * field -> reason (the caller frees it), NULL when the input is valid.
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/status.h"
 #include "crypto/recovery.h"
 #include "db/products.h"
 
@@ -105,6 +107,27 @@ bool validate_page(const char *query, const char *cursor, page *out);
  * UINT64_MAX, a version that never matches: W/"<n>" among them, since
  * If-Match compares strongly and a weak tag never matches (RFC 9110 13.1.1). */
 uint64_t validate_if_match(const char *header);
+
+/* Idempotency-Key (SPEC 11): 1..PRODUCTS_IDEM_KEY_MAX characters, each
+ * printable ASCII (0x20..0x7E), once the white space (SP, HTAB) around the
+ * value is dropped, which is not part of it (RFC 9110 5.5). True with *key
+ * (into `header`) and *len set when `header` is one; false for NULL, "",
+ * blanks only and anything else. */
+bool validate_idempotency_key(const char *header, const char **key, size_t *len);
+
+/*
+ * The fingerprint an Idempotency-Key compares requests by: SHA-256 over the
+ * validated, canonical fields of a whole product body (`f` from
+ * validate_product, partial false), so two bodies are "the same" exactly
+ * when they would store the same product: key order, white space, number
+ * spellings (1.5, 1.50, 15e-1) and an absent description against "" do not
+ * matter, every value does. Framing: a label, then name, description,
+ * price (its "%.2f" text) and quantity (decimal), each preceded by its
+ * length as 8 bytes big-endian, so no two field lists share an input.
+ * ST_INTERNAL when OpenSSL fails (out is then zeroed).
+ */
+#define VALIDATE_DIGEST_LABEL "integrity-api/product-create/v1"
+status validate_product_digest(const product_fields *f, unsigned char out[PRODUCTS_IDEM_HASH_LEN]);
 
 /* "Bearer <token>" with exactly one space and a non-empty token without
  * spaces: *token points into `header`. */

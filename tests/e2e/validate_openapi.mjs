@@ -323,6 +323,19 @@ if (JWT_SECRET) {
 const laptop = await call('POST', '/products', { token, json: { name: 'Laptop', description: 'Gaming laptop', price: 1200.99, quantity: 10 }, status: 201 });
 const id = laptop.body?.id;
 const mouse = await call('POST', '/products', { token, json: { name: 'Mouse', price: 25, quantity: 100 }, status: 201 });
+// Idempotency-Key (SPEC 11): the first answer again, 422 for another body, 400 for a bad key
+{
+    const key = { 'Idempotency-Key': `oas-${tag}` };
+    const item = { name: 'Lamp', price: 30.5, quantity: 2 };
+    const first = await call('POST', '/products', { token, headers: key, json: item, status: 201 });
+    const again = await call('POST', '/products', { token, headers: key, json: item, status: 201 });
+    if (again.res.headers.get('idempotent-replayed') !== 'true' || JSON.stringify(again.body) !== JSON.stringify(first.body)
+        || again.res.headers.get('location') !== first.res.headers.get('location')) {
+        failures.push('POST /products: a repeat with its Idempotency-Key is not the first answer replayed');
+    }
+    await call('POST', '/products', { token, headers: key, json: { ...item, quantity: 3 }, status: 422 });
+    await call('POST', '/products', { token, headers: { 'Idempotency-Key': 'k'.repeat(256) }, json: item, status: 400 });
+}
 await call('POST', '/products', { token, json: { name: 'Desk', price: '12', quantity: 1.5 }, status: 400 });
 await call('POST', '/products', { token, json: { price: 1 }, status: 400 });
 await call('POST', '/products', { token, raw: '{"name": "Desk", "price": 1,', status: 400 });

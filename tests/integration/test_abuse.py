@@ -933,8 +933,9 @@ class SqlMetacharacterTests(ServerTestCase):
                 self.assertEqual(hist[2]["before"]["name"], meta)
         self.assertEqual(len(made), len(SQL_METAS))
         tables = sorted(r[0] for r in self.db.sql("SHOW TABLES"))
-        self.assertEqual(tables, ["product_history", "products", "recovery_codes",
-                                  "revocation_epoch", "revoked_tokens", "users"])
+        self.assertEqual(tables, ["idempotency_keys", "product_history", "products",
+                                  "recovery_codes", "revocation_epoch", "revoked_tokens",
+                                  "users"])
         self.assertEqual(self.db.sql("CHECKSUM TABLE users")[0][1], users_before)
         self.assertEqual(self.db.sql("CHECKSUM TABLE products")[0][1], products_before)
         self.assertEqual(self.db.count("product_history"), history_before + 3 * len(SQL_METAS))

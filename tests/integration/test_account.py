@@ -552,6 +552,15 @@ class UpgradeInPlaceTests(AccountCase):
                                  current_step(), body)
         r = self.authed("POST", "/account/recovery-codes", u, {"password": u.password})
         self.assertEqual(len(self.assertJsonResponse(r, 200)["recovery_codes"]), 10)
+        # the tables and routines of later releases are there too: a keyed create
+        h = dict(u.auth, **{"Idempotency-Key": "after-upgrade"})
+        item = {"name": "New laptop", "price": 1, "quantity": 1}
+        first = self.req("POST", "/products", headers=h, json_body=item)
+        self.assertEqual(self.assertJsonResponse(first, 201)["id"], 2)
+        again = self.req("POST", "/products", headers=h, json_body=item)
+        self.assertEqual((again.status, again.body), (201, first.body))
+        self.assertEqual(again.header("Idempotent-Replayed"), "true")
+        self.assertEqual(self.db.count("products"), 2)
         self.assertWorks(self.authed("POST", "/logout", u))
         self.assertRevoked(self.req("GET", "/products", headers=u.auth))
         self.assertWorks(self.req("GET", "/products", headers=bearer(old_token)))

@@ -80,7 +80,8 @@ class WriteRoutineTests(ServerTestCase):
             "SELECT ROUTINE_NAME FROM information_schema.ROUTINES "
             f"WHERE ROUTINE_SCHEMA = '{self.db.name}' AND ROUTINE_TYPE = 'PROCEDURE'")}
         # product_update_v1 stays for servers of the previous release during an upgrade
-        self.assertEqual(names, {"product_create_v1", "product_update_v1", "product_update_v2",
+        self.assertEqual(names, {"product_create_v1", "product_create_idem_v1",
+                                 "product_update_v1", "product_update_v2",
                                  "product_delete_v1", "recovery_codes_replace_v1"})
         created = self.assertJsonResponse(self.call("POST", "/products", LAPTOP), 201)
         # a second server on the same database applies schema.sql again

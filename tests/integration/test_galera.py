@@ -13,7 +13,9 @@ node first and the others after it (DATABASE_URL with three servers):
   code replayed on node 3; a lock made on node 1 holds on nodes 2 and 3;
   If-Match PUTs racing on two nodes: exactly one 200, the other 412, never
   500 or 503; a product's history written on alternating nodes stays in
-  order; a node that is not ready (isolated: 1047) makes /readyz 503 for a
+  order; an Idempotency-Key used on node 1 replays on node 2 (and two first
+  requests with one key racing on two nodes make one product); a node that
+  is not ready (isolated: 1047) makes /readyz 503 for a
   server that can use no other node, and is left for another node by one
   that can.
 - NodeKillTests: node 1 killed with SIGKILL under mixed load (creates, reads,
@@ -255,6 +257,50 @@ class CrossNodeTests(GaleraTestCase):
         if isinstance(rest, dict):
             rest = rest.get("history", rest.get("items", []))
         self.assertEqual([e["after"]["quantity"] for e in rest], list(range(5, 10)))
+
+    def test_an_idempotency_key_holds_across_nodes(self):
+        u = self.enrolled_user(srv=self.on(1))
+        name = f"idem {os.getpid()}"
+        body = {"name": name, "price": 3.5, "quantity": 7}
+        h = dict(u.auth, **{"Idempotency-Key": f"across-{os.getpid()}"})
+        first = self.req("POST", "/products", srv=self.on(1), headers=h, json_body=body)
+        pid = self.assertJsonResponse(first, 201)["id"]
+        self.assertIsNone(first.header("Idempotent-Replayed"), first)
+        again = self.req("POST", "/products", srv=self.on(2), headers=h, json_body=body)
+        self.assertEqual((again.status, again.body), (201, first.body), again)
+        self.assertEqual(again.header("Idempotent-Replayed"), "true", again)
+        for k in ("Location", "ETag"):
+            self.assertEqual(again.header(k), first.header(k), k)
+        r = self.req("POST", "/products", srv=self.on(3), headers=h,
+                     json_body=dict(body, quantity=8))
+        self.assertError(r, 422, "idempotency_key_reused")
+        # two first requests with one key racing on two nodes: the one whose
+        # commit loses certification (1213) runs again and finds the other's
+        for rep in range(10):
+            hk = dict(u.auth, **{"Idempotency-Key": f"race-{os.getpid()}-{rep}"})
+            results = [None, None]
+            barrier = threading.Barrier(2)
+
+            def shoot(k, node):
+                barrier.wait()
+                results[k] = self.req("POST", "/products", srv=self.on(node), headers=hk,
+                                      json_body=dict(body, quantity=rep))
+            ts = [threading.Thread(target=shoot, args=(k, 1 + (rep + k) % 3)) for k in (0, 1)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            self.assertEqual([r.status for r in results], [201, 201], f"rep {rep}: {results!r}")
+            self.assertEqual(results[0].body, results[1].body, f"rep {rep}")
+        for n in range(1, NODES + 1):
+            rows = _cluster.sql(n, "SET SESSION wsrep_sync_wait = 1; SELECT"
+                                   f" (SELECT COUNT(*) FROM products WHERE name = '{name}'),"
+                                   " (SELECT COUNT(*) FROM idempotency_keys),"
+                                   " (SELECT COUNT(*) FROM product_history WHERE action ="
+                                   f" 'create' AND JSON_VALUE(after_json, '$.name') = '{name}'),"
+                                   f" (SELECT product_id FROM idempotency_keys WHERE idem_key ="
+                                   f" 'across-{os.getpid()}')", db=self.dbname)
+            self.assertEqual(rows, [["11", "11", "11", str(pid)]], f"node {n}")
 
     def test_a_node_that_is_not_ready_is_unavailable_or_left(self):
         u = self.enrolled_user(srv=self.on(1))

@@ -3,8 +3,10 @@
  * SPEC 2, 3, 5 and 6 as tables. Request bodies (credentials, 2FA code,
  * product in full and in part) are checked for the exact field -> reason
  * object they give back and for what they store; then the product id of the
- * path, the page query, If-Match, Authorization: Bearer and the Accept
- * preference between JSON and the QR PNG.
+ * path, the page query, If-Match, Authorization: Bearer, the Accept
+ * preference between JSON and the QR PNG, the Idempotency-Key header and
+ * the product fingerprint it is compared by (known answers, framing, and
+ * bodies that differ only in their JSON spelling).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -802,6 +804,180 @@ static void test_prefers_json_table(void **state)
     }
 }
 
+/* ---- Idempotency-Key ---- */
+
+static void test_idempotency_key_table(void **state)
+{
+    (void)state;
+    char k255[256], k256[257], k255_padded[262];
+    memset(k255, 'k', 255);
+    k255[255] = '\0';
+    memset(k256, 'k', 256);
+    k256[256] = '\0';
+    snprintf(k255_padded, sizeof k255_padded, " \t%s \t ", k255);
+    const struct {
+        const char *h;
+        const char *key; /* NULL: refused */
+    } cases[] = {
+        {"a", "a"},
+        {"9b2c1f0e-5d4a-4c3b-8a7f-6e5d4c3b2a19", "9b2c1f0e-5d4a-4c3b-8a7f-6e5d4c3b2a19"},
+        {"~", "~"},     /* 0x7e is printable */
+        {"a b", "a b"}, /* and 0x20, inside */
+        {"a  b", "a  b"},
+        {"!\"#$%&'()*+,-./0189:;<=>?@AZ[\\]^_`az{|}~",
+         "!\"#$%&'()*+,-./0189:;<=>?@AZ[\\]^_`az{|}~"},
+        {k255, k255},
+        /* white space around the value is not part of it (RFC 9110 5.5) */
+        {" a", "a"},
+        {"a ", "a"},
+        {"\t a b \t", "a b"},
+        {k255_padded, k255},
+        {NULL, NULL},
+        {"", NULL},
+        {" ", NULL},
+        {" \t ", NULL},
+        {k256, NULL},
+        {"a\tb", NULL},
+        {"a\x1f", NULL},
+        {"\x01", NULL},
+        {"a\x7f", NULL},
+        {"caf\xc3\xa9", NULL}, /* UTF-8 is not ASCII */
+        {"caf\xe9", NULL},
+        {"a\r\nb", NULL},
+        {"a\n", NULL},
+    };
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        size_t len = 999;
+        const char *key = "untouched";
+        bool ok = validate_idempotency_key(cases[i].h, &key, &len);
+        if (ok != (cases[i].key != NULL))
+            print_error("validate_idempotency_key(case %zu) = %d\n", i, ok);
+        assert_int_equal(ok, cases[i].key != NULL);
+        if (ok) {
+            assert_int_equal(len, strlen(cases[i].key));
+            assert_memory_equal(key, cases[i].key, len);
+            assert_true(key >= cases[i].h && key + len <= cases[i].h + strlen(cases[i].h));
+        } else {
+            assert_int_equal(len, 999);
+            assert_string_equal(key, "untouched");
+        }
+    }
+}
+
+static void hex(const unsigned char *d, char out[2 * PRODUCTS_IDEM_HASH_LEN + 1])
+{
+    for (size_t i = 0; i < PRODUCTS_IDEM_HASH_LEN; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* The digest of fields, as hex. */
+static void digest_hex(const char *name, const char *desc, const char *price, int64_t qty,
+                       char out[2 * PRODUCTS_IDEM_HASH_LEN + 1])
+{
+    product_fields f = {
+        .name = name, .description = desc, .price = price, .quantity = qty, .has_quantity = true};
+    unsigned char d[PRODUCTS_IDEM_HASH_LEN];
+    assert_int_equal(validate_product_digest(&f, d), ST_OK);
+    hex(d, out);
+}
+
+static void test_product_digest_known_answers(void **state)
+{
+    (void)state;
+    char h[2 * PRODUCTS_IDEM_HASH_LEN + 1];
+    /* SHA-256 of the label and the fields, each after its length as 8 bytes
+     * big-endian (made with Python's hashlib and struct.pack(">Q", n)). */
+    digest_hex("Laptop", "Gaming laptop", "1200.99", 10, h);
+    assert_string_equal(h, "88be0e6b6b138e4c6671269d98a222dd24c5a424869c02dbea49f17c2058bfbd");
+    digest_hex("", "", "0.00", 0, h);
+    assert_string_equal(h, "768ef26cd333e1f629bf89f67eaacb6219a7a3b13b972266b0e9ee459b0005a7");
+    /* no description is the empty one: the same product */
+    digest_hex("", NULL, "0.00", 0, h);
+    assert_string_equal(h, "768ef26cd333e1f629bf89f67eaacb6219a7a3b13b972266b0e9ee459b0005a7");
+}
+
+static void test_product_digest_framing(void **state)
+{
+    (void)state;
+    /* Field lists whose concatenations are equal, or that swap values
+     * between fields: every one is a different request. */
+    const struct {
+        const char *name, *desc, *price;
+        int64_t qty;
+    } cases[] = {
+        {"ab", "c", "1.00", 1},    {"a", "bc", "1.00", 1},
+        {"abc", "", "1.00", 1},    {"c", "ab", "1.00", 1},
+        {"a", "b", "c1.00", 1},    {"a", "b", "1.00", 11},
+        {"a", "b", "1.001", 1},    {"a", "b1.00", "1", 1},
+        {"1.00", "a", "b", 1},     {"a", "", "1.00", 1},
+        {"a ", "", "1.00", 1},     {"a", " ", "1.00", 1},
+        {"a", "", "10.00", 1},     {"a", "", "1.00", 10},
+        {"a", "", "1.10", 0},      {"Laptop", "", "1.00", 2147483647},
+        {"Laptop", "", "1.00", 0},
+    };
+    char h[N_ELEMS(cases)][2 * PRODUCTS_IDEM_HASH_LEN + 1];
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        digest_hex(cases[i].name, cases[i].desc, cases[i].price, cases[i].qty, h[i]);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(h[i], h[j]) == 0)
+                print_error("cases %zu and %zu share a digest\n", j, i);
+            assert_string_not_equal(h[i], h[j]);
+        }
+        char again[2 * PRODUCTS_IDEM_HASH_LEN + 1];
+        digest_hex(cases[i].name, cases[i].desc, cases[i].price, cases[i].qty, again);
+        assert_string_equal(h[i], again);
+    }
+}
+
+/* The digest of a whole product body, through validate_product. */
+static void body_digest(const char *text, char out[2 * PRODUCTS_IDEM_HASH_LEN + 1])
+{
+    cJSON *body = parse(text);
+    product_input in = {.partial = false};
+    cJSON *fields = validate_product(body, &in);
+    if (fields)
+        print_error("refused: %s\n", text);
+    assert_null(fields);
+    unsigned char d[PRODUCTS_IDEM_HASH_LEN];
+    assert_int_equal(validate_product_digest(&in.f, d), ST_OK);
+    hex(d, out);
+    cJSON_Delete(body);
+}
+
+static void test_product_digest_of_bodies(void **state)
+{
+    (void)state;
+    static const char *const same[] = {
+        "{\"name\":\"Laptop\",\"description\":\"\",\"price\":1.5,\"quantity\":2}",
+        "{\"name\":\"Laptop\",\"price\":1.5,\"quantity\":2}",
+        "{ \"quantity\" : 2 ,\n\t\"price\" : 1.50 , \"name\" : \"Laptop\" }",
+        "{\"name\":\"Laptop\",\"price\":15e-1,\"quantity\":2.0}",
+        "{\"name\":\"\\u004captop\",\"price\":1.500,\"quantity\":2E0}",
+    };
+    static const char *const other[] = {
+        "{\"name\":\"Laptop \",\"price\":1.5,\"quantity\":2}",
+        "{\"name\":\"laptop\",\"price\":1.5,\"quantity\":2}",
+        "{\"name\":\"Laptop\",\"description\":\" \",\"price\":1.5,\"quantity\":2}",
+        "{\"name\":\"Laptop\",\"price\":1.51,\"quantity\":2}",
+        "{\"name\":\"Laptop\",\"price\":1.5,\"quantity\":3}",
+        "{\"name\":\"Laptop\",\"price\":15,\"quantity\":2}",
+    };
+    char first[2 * PRODUCTS_IDEM_HASH_LEN + 1], h[2 * PRODUCTS_IDEM_HASH_LEN + 1];
+    body_digest(same[0], first);
+    for (size_t i = 1; i < N_ELEMS(same); i++) {
+        body_digest(same[i], h);
+        if (strcmp(h, first) != 0)
+            print_error("not the same request: %s\n", same[i]);
+        assert_string_equal(h, first);
+    }
+    for (size_t i = 0; i < N_ELEMS(other); i++) {
+        body_digest(other[i], h);
+        if (strcmp(h, first) == 0)
+            print_error("the same request: %s\n", other[i]);
+        assert_string_not_equal(h, first);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -818,6 +994,10 @@ int main(void)
         cmocka_unit_test(test_if_match_table),
         cmocka_unit_test(test_bearer_table),
         cmocka_unit_test(test_prefers_json_table),
+        cmocka_unit_test(test_idempotency_key_table),
+        cmocka_unit_test(test_product_digest_known_answers),
+        cmocka_unit_test(test_product_digest_framing),
+        cmocka_unit_test(test_product_digest_of_bodies),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
