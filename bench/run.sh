@@ -16,13 +16,13 @@
 # output stays in .run/bench/.
 #
 # Environment:
-#   BENCH_METRICS_COST=0  skip bench/metrics_cost.sh (issue 23's cost against the build before)
 #   BENCH_DURATION   seconds per wrk run (10)
 #   BENCH_RUNS       runs per scenario, the median is reported (3)
 #   BENCH_QUICK=1    2-second runs, 1 run each, small seeds: checks the script
 #                    only, the figures mean nothing; writes .run/bench-quick/
 #                    (benchmarks.md and the chart there), never docs/
 #   BENCH_PROFILE=0  skip the perf profiles of missed targets
+#   BENCH_AB=0       skip bench/ab_cost.sh (issues 21 and 23 against the builds before them)
 #   BENCH_DB_PORT, BENCH_PORT   first port to try for MariaDB / the server
 #                    (3590 / 5590; the next free one is used)
 # Never a pass/fail: the exit status is 0 when the run completed, whatever the
@@ -746,16 +746,30 @@ if command -v strace > /dev/null; then
   syscalls no_token BENCH_TOKEN= wrk -t2 -c16 -d5s -s bench/wrk/get.lua "$BASE/products"
 fi
 
-# ---- 11. what issue 23 costs: this build against the one before, side by side ----------------
+# ---- 11. what two changes cost: this build against the one before each, side by side ----------
 
-if [[ "${BENCH_METRICS_COST:-1}" == 1 ]]; then
-  say "metrics cost: the 401 and GET /products, this build against the one before issue 23"
+ab_cost() { # name title before scenarios limit note [after-env]
+  [[ "${BENCH_AB:-1}" == 1 ]] || return 0
+  say "$2: this build against $3"
   wait_quiet
-  phase metrics-cost
+  phase "ab-$1"
   OUT="$OUT" RAW="$RAW" SOCK="$SOCK" JWT_KEY="$JWT_KEY" TOKEN="$TOKEN" SERVER_BIN="$SERVER_BIN" \
     DURATION="$DURATION" QUICK="$QUICK" LOGIN_QUEUE_SECONDS="$LOGIN_QUEUE_SECONDS" \
-    bench/metrics_cost.sh || say "  (the metrics cost run failed: see above; the report goes on)"
-fi
+    AB_NAME="$1" AB_TITLE="$2" AB_BEFORE="$3" AB_SCENARIOS="$4" AB_LIMIT="$5" AB_NOTE="$6" \
+    AB_AFTER_ENV="${7:-}" bench/ab_cost.sh || say "  (the $1 comparison failed: see above; the report goes on)"
+}
+# Issue 23 (metrics, request ids, JSON logs): within 3 % on the 401 and the
+# list. 49f19e8 is the last commit before its first (e995e77).
+ab_cost issue23 "Cost of issue 23 (metrics, request ids, JSON logs)" 49f19e8 "no_token list" 3 \
+  "The 401 differs between the builds by issue 23 alone (a request id, the counters and \
+histogram of the metrics, the access log's new fields). The list also carries what came after \
+49f19e8: issue 21's revocation check, which the list makes inside its own statement (one more \
+row read by a one-byte key: the revocation epoch)."
+# Issue 21 (the account lifecycle): its revocation check within 10 % on the
+# two reads. b4c7b5f is main before the merge of issue 21 (91b2b23).
+ab_cost issue21 "Cost of issue 21 (revocation, exact on every instance)" b4c7b5f "get_id list" 10 \
+  "This build as shipped: every request's token is checked against revocations made on any \
+instance, at once (the revocation epoch: README, Design notes)."
 
 # ---- 12. the report ----------------------------------------------------------------------------
 
