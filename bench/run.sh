@@ -12,8 +12,11 @@
 # plus mariadb-slap with the same SELECTs at the same concurrency (the
 # database-alone rate), and the micro-benchmarks bench/qr_bench.c and
 # bench/bcrypt_bench.c. Targets that are missed get a perf profile of that
-# scenario. Writes docs/benchmarks.md and docs/bench-concurrency.png; raw
-# output stays in .run/bench/.
+# scenario. Then bench/cluster.sh: the same reads, writes and logins on one
+# MariaDB and on a three-node Galera cluster, and a node killed under load
+# (its own databases and ports: .run/mariadb-bench-one, .run/galera-bench,
+# 3801/3811/5801). Writes docs/benchmarks.md and docs/bench-concurrency.png;
+# raw output stays in .run/bench/.
 #
 # Environment:
 #   BENCH_DURATION   seconds per wrk run (10)
@@ -22,6 +25,8 @@
 #                    only, the figures mean nothing; writes .run/bench-quick/
 #                    (benchmarks.md and the chart there), never docs/
 #   BENCH_PROFILE=0  skip the perf profiles of missed targets
+#   BENCH_CLUSTER=0  skip the cluster section (bench/cluster.sh; it also runs
+#                    alone, with the same BENCH_QUICK/BENCH_DURATION/BENCH_RUNS)
 #   BENCH_DB_PORT, BENCH_PORT   first port to try for MariaDB / the server
 #                    (3590 / 5590; the next free one is used)
 # Never a pass/fail: the exit status is 0 when the run completed, whatever the
@@ -348,6 +353,7 @@ reset_verify_users() {
 check_deps
 mkdir -p "$OUT" "$RAW" "$OUT/profiles" docs
 rm -f "$RESULTS" "$OUT/rss.log" "$OUT"/profiles/* "$RAW"/*
+rm -f "$OUT/cluster.jsonl" "$OUT/cluster-meta.json" "$OUT/cluster.md"   # bench/cluster.sh's
 START_TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # What is measured: the commit, and how many source files differ from it (read-only git).
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -744,7 +750,22 @@ if command -v strace > /dev/null; then
   syscalls no_token BENCH_TOKEN= wrk -t2 -c16 -d5s -s bench/wrk/get.lua "$BASE/products"
 fi
 
-# ---- 11. the report ----------------------------------------------------------------------------
+# ---- 11. the cluster (bench/cluster.sh) ----------------------------------------------------------
+
+if [[ "${BENCH_CLUSTER:-1}" != 0 ]]; then
+  # Its own MariaDB, cluster and server: this run's are stopped first, so that
+  # they neither take memory nor wake up beside it.
+  say "stopping the server and MariaDB of the single-server scenarios"
+  stop_pid "$SERVER_PID" 20
+  SERVER_PID=
+  scripts/mariadb.sh stop "$DB_DIR" > /dev/null 2>&1 || true
+  say "the cluster section (bench/cluster.sh)"
+  BENCH_FROM_RUN=1 BENCH_OUT="$OUT" BENCH_QUICK="$QUICK" BENCH_DURATION="$DURATION"     BENCH_RUNS="$RUNS" bench/cluster.sh     || say "the cluster section did not complete (exit $?); the report says so"
+else
+  say "cluster section skipped (BENCH_CLUSTER=0)"
+fi
+
+# ---- 12. the report ----------------------------------------------------------------------------
 
 phase done
 ELAPSED=$(($(date +%s) - START_S))
