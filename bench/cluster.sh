@@ -111,15 +111,36 @@ stop_server() {
   SERVER_PID='' HELPER_PID=''
 }
 
+# A node of this script's cluster still running after `galera.sh stop`: one that
+# an interrupted `galera.sh restart` was starting has no pid file yet. Found by
+# its data folder (this script's own), stopped by pid.
+# shellcheck disable=SC2317  # called from the trap
+sweep_nodes() {
+  local d p pid
+  d="$(cd "$GALERA_DIR" 2>/dev/null && pwd)" || return 0
+  for p in /proc/[0-9]*; do
+    [[ "$(tr '\0' ' ' 2>/dev/null < "$p/cmdline")" == *" --datadir=$d/node"[123]"/data "* ]] || continue
+    pid=${p#/proc/}
+    say "stopping node pid $pid (no pid file)"
+    stop_pid "$pid" 30
+  done
+}
+
 # shellcheck disable=SC2317  # called from the trap
 cleanup() {
   local rc=$?
   [[ $CLEANED == 1 ]] && return 0
   CLEANED=1
-  [[ -n "${KILL_PID:-}" ]] && stop_pid "$KILL_PID" 5
+  if [[ -n "${KILL_PID:-}" ]]; then   # the driver and a galera.sh kill/restart it runs
+    kill -TERM -- "-$KILL_PID" 2>/dev/null || true
+    stop_pid "$KILL_PID" 5
+  fi
   stop_server
   [[ $ONE_STARTED == 1 ]] && { scripts/mariadb.sh stop "$ONE_DIR" > /dev/null 2>&1 || true; }
-  [[ $CLUSTER_STARTED == 1 ]] && { scripts/galera.sh stop > /dev/null 2>&1 || true; }
+  if [[ $CLUSTER_STARTED == 1 ]]; then
+    scripts/galera.sh stop > /dev/null 2>&1 || true
+    sweep_nodes
+  fi
   if [[ $rc -ne 0 && -f "$META" ]]; then
     jq -c --arg p "$(cat "$OUT/cluster.phase" 2>/dev/null || echo '?')" \
       '. + {status: "failed", failed_in: $p}' "$META" > "$META.tmp" && mv "$META.tmp" "$META"
@@ -393,7 +414,8 @@ scenarios cluster
 phase node-kill
 wait_quiet
 say "node kill: $KILL_WORKERS clients of POST /products and GET /products/<id>; node 1 killed after ${KILL_BEFORE}s, restarted ${KILL_DOWN}s later"
-"$PY" bench/cluster_kill.py --base "$BASE" --token "$TOKEN" --galera scripts/galera.sh --node 1 \
+# in a session of its own: an interrupted run stops it with the galera.sh it runs
+setsid -w "$PY" bench/cluster_kill.py --base "$BASE" --token "$TOKEN" --galera scripts/galera.sh --node 1 \
   --socket "${SOCKS[0]}" --socket "${SOCKS[1]}" --socket "${SOCKS[2]}" \
   --workers "$KILL_WORKERS" --before "$KILL_BEFORE" --down "$KILL_DOWN" --after "$KILL_AFTER" \
   --max-requests "$KILL_MAX" --read-ids "$ID_FIRST,$ID_STEP,100" \
