@@ -5,6 +5,9 @@
 #   make fuzz       build-fuzz (clang) and run every libFuzzer target FUZZ_SECONDS (30) each
 #   make deps       install the Debian packages for building and testing
 #   make db-start / db-stop / db-status   the private MariaDB of `make run`
+#   make bench      wrk figures into docs/benchmarks.md (~20 min, the Galera section included)
+#   make bench-cluster  only that section: one MariaDB beside a Galera cluster, a node killed
+#                   (.run/bench/cluster.md; never docs/)
 #   make cluster    a three-node Galera cluster on loopback (.run/galera, SQL 3311/3321/3331)
 #   make cluster-stop / cluster-status    stop it / show each node's state
 #   make run-cluster  as make run, on that cluster (DATABASE_URL lists the three nodes)
@@ -18,7 +21,7 @@ RUN_DB_PORT ?= 3307
 FUZZ_SECONDS ?= 30
 
 .PHONY: all run test fuzz build deps db-start db-stop db-status clean distclean help bench \
-	cluster cluster-stop cluster-status run-cluster
+	cluster cluster-stop cluster-status run-cluster bench-cluster
 
 all: build
 
@@ -34,6 +37,9 @@ fuzz:
 # wrk + mariadb-slap figures into docs/benchmarks.md (~15 min); never part of test
 bench:
 	bench/run.sh
+
+bench-cluster:
+	bench/cluster.sh
 
 build:
 	scripts/deps.sh run
@@ -71,4 +77,4 @@ distclean:
 	scripts/clean.sh --dist
 
 help:
-	@sed -n '2,15p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,18p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'

@@ -5,6 +5,7 @@ docs/benchmarks.md and the data file of the concurrency chart.
   report.py --missed                 print the scenarios whose target is missed,
                                      one a line (run.sh profiles those)
   report.py --write DOC --chart-data FILE [--elapsed S] [--command CMD]
+  report.py --cluster-only FILE      only the "Cluster" section (bench/cluster.sh)
 
 Standard library only. Medians are over the runs of one scenario; every
 figure comes from the same run of bench/run.sh.
@@ -388,6 +389,172 @@ def profile_text(name):
     return "```text\n" + "\n".join(lines) + "\n```"
 
 
+# ---- the cluster (bench/cluster.sh) --------------------------------------------------------
+
+CLUSTER_KINDS = (
+    ("list", "GET /products (100 rows)"),
+    ("get_id", "GET /products/&lt;id&gt;"),
+    ("post", "POST /products"),
+    ("put", "PUT /products/&lt;id&gt;"),
+    ("login", "POST /login (bcrypt cost 12)"),
+)
+
+
+def load_cluster():
+    rows = []
+    try:
+        with open(os.path.join(OUT, "cluster.jsonl"), encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    rows.append(json.loads(line))
+    except OSError:
+        pass
+    meta = json.loads(read(os.path.join(OUT, "cluster-meta.json"), "{}") or "{}")
+    return rows, meta
+
+
+def cluster_section(command):
+    """The "## Cluster" section: lines of markdown."""
+    rows, meta = load_cluster()
+    L = []
+    w = L.append
+    w("## Cluster")
+    w("")
+    w("The API on a three-node MariaDB 10.11 Galera cluster beside the API on one MariaDB, "
+      "measured by `bench/cluster.sh` in the same run (`make bench` calls it after the "
+      "scenarios above; `BENCH_CLUSTER=0` skips it; `bench/cluster.sh` alone runs only this "
+      "section and writes `.run/bench/cluster.md`).")
+    w("")
+    if not meta:
+        w("*Not measured in this run* (it was made before `bench/cluster.sh` existed, or with "
+          "`BENCH_CLUSTER=0`); figures: the next `make bench`.")
+        return L
+    if meta.get("status") != "done":
+        w(f"*This run's cluster section did not complete* (status `{meta.get('status', '?')}`"
+          + (f", in `{meta['failed_in']}`" if meta.get("failed_in") else "")
+          + "): see `.run/bench/cluster/` and the run's output. Whatever it measured is below.")
+        w("")
+    if meta.get("quick"):
+        w("> **BENCH_QUICK=1: 2-second runs, one each; the figures only show that the script "
+          "works.**")
+        w("")
+    how = (f"`{command}`" if command == "bench/cluster.sh"
+           else f"`{command}` (this section: `bench/cluster.sh`)")
+    w(f"- Command: {how}, started {meta.get('start', '?')}, took "
+      f"{int(meta.get('elapsed_s', 0)) // 60} min {int(meta.get('elapsed_s', 0)) % 60} s; "
+      f"code `{meta.get('git_rev', '?')}`.")
+    w(f"- *one server*: one MariaDB from `scripts/mariadb.sh` (`{meta.get('one_dir')}`, "
+      "InnoDB buffer pool 64M, innodb_flush_log_at_trx_commit=2, pool-of-threads), reached "
+      "over TCP on 127.0.0.1 like the nodes (the scenarios above use its Unix socket).")
+    w(f"- *cluster*: three Galera nodes from `scripts/galera.sh` (`GALERA_DIR="
+      f"{meta.get('galera_dir')}`, `GALERA_PORT={meta.get('galera_port')}`: SQL on "
+      f"{meta.get('galera_port')}, {meta.get('galera_port', 0) + 10}, "
+      f"{meta.get('galera_port', 0) + 20}; Galera {meta.get('galera_version', '?')}; "
+      "buffer pool 48M each, innodb_flush_log_at_trx_commit=2, pool-of-threads, "
+      "binlog_format=ROW, evs.suspect_timeout=PT3S), 3 members Synced in "
+      f"{meta.get('cluster_start_s', '?')} s. **One server process** whose `DATABASE_URL` "
+      f"lists the three nodes, node 1 first (`{meta.get('cluster_url', '?')}`): every "
+      "request goes through node 1 and the other two apply its writes. These figures are "
+      "what replication costs one instance (certification, `wsrep_sync_wait` on every "
+      "connection, three MariaDB processes on the same 2 cores), not what several "
+      "instances on several nodes would serve.")
+    w(f"- Both: the Release server, a fresh database, the user `bench_owner` through the "
+      f"real flow, 100 products through `POST /products` (on the cluster their ids step by "
+      f"{meta.get('id_step_cluster', '?')}: each node hands out its own ids, so "
+      "`bench/wrk/get.lua` and `put.lua` get the first id and the step), "
+      f"{meta.get('login_pool', 64)} /login users in SQL; the wrk scripts of the scenarios "
+      f"above, `-t2 -c16`, {meta.get('duration', '?')} s per run, {meta.get('runs', '?')} "
+      f"run{'' if meta.get('runs') == 1 else 's'}, the median.")
+    w("")
+    if any(r.get("scenario") in dict(CLUSTER_KINDS) for r in rows):
+        w("| request (c=16) | one server: req/s | p50 / p99 ms | cores server / db / wrk "
+          "| cluster: req/s | p50 / p99 ms | cores server / db (3 nodes) / wrk "
+          "| cluster / one | status >= 400 one / cluster |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for key, label in CLUSTER_KINDS:
+            one = [r for r in rows if r.get("config") == "one" and r.get("scenario") == key]
+            cl = [r for r in rows if r.get("config") == "cluster" and r.get("scenario") == key]
+            if not one and not cl:
+                continue
+
+            def cols(rr):
+                if not rr:
+                    return "-", "-", "-"
+                cores = " / ".join(f"{med(rr, k):.2f}" for k in
+                                   ("cpu_server", "cpu_db", "cpu_client"))
+                return (fmt_rate(med(rr, "rps")),
+                        f"{fmt_ms(med(rr, 'p50_ms'))} / {fmt_ms(med(rr, 'p99_ms'))}", cores)
+
+            a, b = cols(one), cols(cl)
+            ratio = (f"{med(cl, 'rps') / med(one, 'rps'):.0%}"
+                     if one and cl and med(one, "rps") else "-")
+            bad = (f"{sum(r.get('status_ge_400', 0) for r in one):,} / "
+                   f"{sum(r.get('status_ge_400', 0) for r in cl):,}")
+            w(f"| {label} | {a[0]} | {a[1]} | {a[2]} | {b[0]} | {b[1]} | {b[2]} | {ratio} "
+              f"| {bad} |")
+        w("")
+    kills = [r for r in rows if r.get("scenario") == "node_kill"]
+    if kills:
+        k = kills[-1]
+        w("### A node killed under load")
+        w("")
+        if k.get("failed"):
+            w(f"*Did not complete*: {k['failed']}")
+            return L
+        w(f"`bench/cluster_kill.py`: {k['workers']} clients (Python, one keep-alive "
+          "connection each) of plain `POST /products` (no `Idempotency-Key`) and "
+          "`GET /products/<id>` (half of them of ids this client was just answered 201 for), "
+          f"half and half, through the server above; after {meta.get('kill_before')} s node "
+          f"{k['node']}, the one the server uses, is killed with SIGKILL "
+          f"(`scripts/galera.sh kill {k['node']}`), {meta.get('kill_down')} s later restarted "
+          f"(`restart {k['node']}`, which returns once it is Synced), then "
+          f"{meta.get('kill_after')} s more load. Every answer is kept with its time "
+          "(`.run/bench/raw/cluster-node-kill.csv`).")
+        w("")
+        w("| figure | this run | wanted |")
+        w("|---|---|---|")
+        w(f"| requests | {k['requests']:,} in {k['seconds']:.1f} s | |")
+        if k["n503"]:
+            w(f"| answered 503 | {k['n503']:,}, from {k['first_503_after_kill_s']:+.2f} s to "
+              f"{k['last_503_after_kill_s']:+.2f} s after the kill ({k['window_503_s']:.2f} s; "
+              f"{k['seconds_with_503']} distinct second{'s' if k['seconds_with_503'] != 1 else ''}"
+              ") | only while the server moves to another node |")
+        else:
+            w("| answered 503 | none | only while the server moves to another node |")
+        w(f"| answered another 5xx | {k['other_5xx']} | 0 |")
+        errs = ", ".join(f"{n} {c}" for n, c in sorted(k.get("errors", {}).items()))
+        w(f"| no answer (connection error or 30 s timeout) | {k['no_answer']}"
+          + (f" ({errs})" if errs else "") + " | 0 |")
+        lost = k["lost_per_node"]
+        w(f"| writes lost: POSTs answered 201 missing on node 1 / 2 / 3 afterwards | "
+          f"{' / '.join(str(x) for x in lost)} of {k['created_201']:,} | 0 |")
+        w(f"| reads of a product this client was answered 201 for, answered 404 | "
+          f"{k['read_404_of_acked']} | 0 |")
+        w(f"| POSTs answered 503 or not at all whose row exists anyway | "
+          f"{k['post_failed_committed']} of {k['post_failed']} | (what `Idempotency-Key` "
+          "is for: a client retrying those would create a second row) |")
+        w(f"| node {k['node']} back | restarted {k['t_restart'] - k['t_kill']:.1f} s after "
+          f"the kill, Synced {k['rejoin_s'] if k['rejoin_s'] is not None else '?'} s "
+          "after its restart (IST or SST: `.run/galera-bench/node1/mysqld.log`) | |")
+        w(f"| `CHECKSUM TABLE users, products, product_history EXTENDED` on the 3 nodes | "
+          f"{'equal' if k['checksums_equal'] else '**not equal**'}"
+          + (f" (at try {k['checksum_tries']})" if k.get("checksum_tries", 1) > 1 else "")
+          + " | equal |")
+        w(f"| answered 2xx per second: before the kill / node down / rejoining / after | "
+          f"{k['ok_rps_before']} / {k['ok_rps_down']} / {k['ok_rps_rejoin']} / "
+          f"{k['ok_rps_after']} | |")
+        w(f"| slowest answer | {k['max_ms']:,.0f} ms ({k['max_ms_near_kill']:,.0f} ms within "
+          "15 s of the kill) | |")
+        w("")
+    return L
+
+
+def write_cluster_only(path, command):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(cluster_section(command)) + "\n")
+
+
 def write_doc(path, chart_path, elapsed, command):
     rows = load_results()
     meta = json.loads(read(os.path.join(OUT, "meta.json"), "{}") or "{}")
@@ -455,6 +622,10 @@ def write_doc(path, chart_path, elapsed, command):
       f"{meta.get('list_bytes', '?'):,} bytes of JSON); the user `bench_owner` made through "
       "the real flow (signup, `/login` -> QR PNG -> `zbarimg` -> `oathtool` -> "
       "`/verify-2fa` -> JWT).")
+    w("- Cluster: after the scenarios, `bench/cluster.sh` measures GET /products, "
+      "GET /products/<id>, POST, PUT and /login on one MariaDB and on a three-node Galera "
+      "cluster, and a node killed with SIGKILL under load (503s, other 5xx, writes lost, "
+      "checksums after the rejoin): section [Cluster](#cluster).")
     w("")
     w("## Targets")
     w("")
@@ -525,6 +696,9 @@ def write_doc(path, chart_path, elapsed, command):
       "THREADS connections the rest wait (up to the client's timeout) while wrk's "
       "figures only count the answered ones: where this column is not 0 the req/s is "
       "real but the p99 is that of the lucky connections only.")
+    w("")
+    for line in cluster_section(command):
+        w(line)
     w("")
     w("## Memory")
     w("")
@@ -609,16 +783,22 @@ def write_doc(path, chart_path, elapsed, command):
     w("## Reproduce")
     w("")
     w("```sh")
-    w("make bench            # = bench/run.sh; about 15 minutes")
+    w("make bench            # = bench/run.sh; about 20 minutes, the cluster section included")
     w("BENCH_QUICK=1 bench/run.sh   # 2-second runs: checks the script, not the server")
+    w("BENCH_CLUSTER=0 make bench   # without the cluster section")
+    w("bench/cluster.sh      # the cluster section alone: .run/bench/cluster.md, never docs/")
     w("```")
     w("")
     w("`bench/run.sh` installs wrk and gnuplot-nox when missing (as root; otherwise it "
       "prints the apt-get line), builds `build-release/` (the server, and the targets of "
       "`bench/CMakeLists.txt`: `qr_bench`, `bcrypt_bench` and `put_routine`, which prints the "
       "routine PUT calls), and leaves the raw output of every "
-      "run in `.run/bench/` (`results.jsonl`, `raw/`, `profiles/`). The wrk "
-      "scripts are in `bench/wrk/`. No timed assertion is part of `make test`.")
+      "run in `.run/bench/` (`results.jsonl`, `raw/`, `profiles/`; the cluster section's "
+      "`cluster.jsonl`, `cluster-meta.json`, `cluster/` and `raw/cluster-*`). The wrk "
+      "scripts are in `bench/wrk/`. The cluster section keeps its databases in "
+      "`.run/mariadb-bench-one` and `.run/galera-bench` (GALERA_PORT 3811, or the next "
+      "free block of ports) and stops them on every exit. No timed assertion is part of "
+      "`make test`.")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(L) + "\n")
 
@@ -630,7 +810,11 @@ def main():
     ap.add_argument("--chart-data")
     ap.add_argument("--elapsed", type=float, default=0)
     ap.add_argument("--command", default="make bench")
+    ap.add_argument("--cluster-only")
     a = ap.parse_args()
+    if a.cluster_only:
+        write_cluster_only(a.cluster_only, "bench/cluster.sh")
+        return 0
     if a.missed:
         for p in missed_profiles(evaluate(load_results())):
             print(p)

@@ -12,8 +12,11 @@
 # plus mariadb-slap with the same SELECTs at the same concurrency (the
 # database-alone rate), and the micro-benchmarks bench/qr_bench.c and
 # bench/bcrypt_bench.c. Targets that are missed get a perf profile of that
-# scenario. Writes docs/benchmarks.md and docs/bench-concurrency.png; raw
-# output stays in .run/bench/.
+# scenario. Then bench/cluster.sh: the same reads, writes and logins on one
+# MariaDB and on a three-node Galera cluster, and a node killed under load
+# (its own databases and ports: .run/mariadb-bench-one, .run/galera-bench,
+# 3801/3811/5801). Writes docs/benchmarks.md and docs/bench-concurrency.png;
+# raw output stays in .run/bench/.
 #
 # Environment:
 #   BENCH_DURATION   seconds per wrk run (10)
@@ -23,6 +26,8 @@
 #                    (benchmarks.md and the chart there), never docs/
 #   BENCH_PROFILE=0  skip the perf profiles of missed targets
 #   BENCH_AB=0       skip bench/ab_cost.sh (issues 21 and 23 against the builds before them)
+#   BENCH_CLUSTER=0  skip the cluster section (bench/cluster.sh; it also runs
+#                    alone, with the same BENCH_QUICK/BENCH_DURATION/BENCH_RUNS)
 #   BENCH_DB_PORT, BENCH_PORT   first port to try for MariaDB / the server
 #                    (3590 / 5590; the next free one is used)
 # Never a pass/fail: the exit status is 0 when the run completed, whatever the
@@ -350,6 +355,7 @@ check_deps
 mkdir -p "$OUT" "$RAW" "$OUT/profiles" docs
 rm -f "$RESULTS" "$OUT/rss.log" "$OUT"/profiles/* "$RAW"/*
 rm -rf "$OUT/sections"   # the sections of the scripts below (bench/report.py adds them)
+rm -f "$OUT/cluster.jsonl" "$OUT/cluster-meta.json" "$OUT/cluster.md"   # bench/cluster.sh's
 START_TS=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 # What is measured: the commit, and how many source files differ from it (read-only git).
 GIT_REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -771,7 +777,24 @@ ab_cost issue21 "Cost of issue 21 (revocation, exact on every instance)" b4c7b5f
   "This build as shipped: every request's token is checked against revocations made on any \
 instance, at once (the revocation epoch: README, Design notes)."
 
-# ---- 12. the report ----------------------------------------------------------------------------
+# ---- 12. the cluster (bench/cluster.sh) ----------------------------------------------------------
+
+if [[ "${BENCH_CLUSTER:-1}" != 0 ]]; then
+  # Its own MariaDB, cluster and server: this run's are stopped first, so that
+  # they neither take memory nor wake up beside it.
+  say "stopping the server and MariaDB of the single-server scenarios"
+  stop_pid "$SERVER_PID" 20
+  SERVER_PID=
+  scripts/mariadb.sh stop "$DB_DIR" > /dev/null 2>&1 || true
+  say "the cluster section (bench/cluster.sh)"
+  BENCH_FROM_RUN=1 BENCH_OUT="$OUT" BENCH_QUICK="$QUICK" BENCH_DURATION="$DURATION" \
+    BENCH_RUNS="$RUNS" bench/cluster.sh \
+    || say "the cluster section did not complete (exit $?); the report says so"
+else
+  say "cluster section skipped (BENCH_CLUSTER=0)"
+fi
+
+# ---- 13. the report ----------------------------------------------------------------------------
 
 phase done
 ELAPSED=$(($(date +%s) - START_S))

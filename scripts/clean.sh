@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/clean.sh          remove the build directories (build/, build-*/)
-# scripts/clean.sh --dist   also stop the private MariaDBs and remove .run/
+# scripts/clean.sh --dist   also stop the private MariaDBs and Galera clusters and remove .run/
 #                           (the local database data of `make run`)
 set -euo pipefail
 
@@ -14,6 +14,8 @@ if [[ "${1:-}" == --dist ]]; then
   if [[ -d .run ]]; then
     for d in .run/*/; do
       if [[ -f "$d/mysqld.pid" ]]; then scripts/mariadb.sh stop "$d"; fi
+      # a Galera cluster of scripts/galera.sh (.run/galera, the bench's .run/galera-bench)
+      if [[ -d "$d/node1" ]]; then GALERA_DIR="$d" scripts/galera.sh stop; fi
     done
     echo "clean: removing .run/ (local database data)"
     rm -rf .run

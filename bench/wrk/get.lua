@@ -1,11 +1,15 @@
 -- get.lua - GET with the bearer token.
 --   URL path as given (GET /products, or the 401 path without BENCH_TOKEN),
---   or, with BENCH_ID_MAX=N, GET /products/<id> cycling ids 1..N.
+--   or, with BENCH_ID_MAX=N, GET /products/<id> cycling N ids:
+--   BENCH_ID_FIRST + k * BENCH_ID_STEP for k = 0..N-1 (defaults 1 and 1: ids
+--   1..N; on a Galera cluster a node's ids step by the cluster's size).
 -- With BENCH_STOP_AFTER=N each thread stops after N responses (the
 -- 1,000,000-request memory run); the count is reported as "counted".
 dofile(os.getenv("BENCH_WRK_DIR") .. "/report.lua")
 
 local id_max = tonumber(os.getenv("BENCH_ID_MAX") or "0")
+local id_first = tonumber(os.getenv("BENCH_ID_FIRST") or "1")
+local id_step = tonumber(os.getenv("BENCH_ID_STEP") or "1")
 local stop_after = tonumber(os.getenv("BENCH_STOP_AFTER") or "0")
 local n = 0
 
@@ -19,11 +23,11 @@ if id_max > 0 then
   local reqs = {}
   function request()
     n = n + 1
-    local id = (n % id_max) + 1
-    local r = reqs[id]
+    local k = n % id_max
+    local r = reqs[k]
     if not r then
-      r = wrk.format("GET", "/products/" .. id)
-      reqs[id] = r
+      r = wrk.format("GET", "/products/" .. (id_first + k * id_step))
+      reqs[k] = r
     end
     return r
   end

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Docker files, checked without a Docker engine (none runs here):
 #   1. docker-compose.yml: Debian's docker-compose (1.29) `config` accepts it with
-#      a .env made from .env.example, with and without the "scale" profile, and
-#      refuses to render without JWT_SECRET_KEY; the rendered file has what
-#      docs/docker.md promises (mysql:8.4 with a healthcheck and a named volume,
-#      the server waiting for it to be healthy, the scale profile's second
-#      replica and nginx).
+#      a .env made from .env.example, with and without the "scale" and "cluster"
+#      profiles, and refuses to render without JWT_SECRET_KEY; the rendered file
+#      has what docs/docker.md promises (mysql:8.4 with a healthcheck and a named
+#      volume, the server waiting for it to be healthy, the scale profile's
+#      second replica and nginx; the cluster profile's three mariadb:10.11 Galera
+#      nodes with their wsrep settings, healthchecks and volumes, exactly one
+#      that bootstraps, and a server whose DATABASE_URL names the three). db1's
+#      bootstrap wrapper and the nodes' healthcheck, as rendered, are run with
+#      stand-ins for the image's entrypoint and client: the wrapper adds
+#      --wsrep-new-cluster on a first start and after a last clean stop only,
+#      the healthcheck passes for a Synced, ready node only.
 #   2. Dockerfile: two stages on debian:bookworm-slim, a non-root USER, a
 #      HEALTHCHECK on /healthz; its build stage's COPY set is enough to build
 #      the server (copied to a scratch directory and built there with the build
@@ -68,8 +74,11 @@ compose() { docker-compose --env-file "$1" -f docker-compose.yml "${@:2}"; }
 compose "$TMP/test.env" config -q 2>"$TMP/config.log" || fail "docker-compose config: $(cat "$TMP/config.log")"
 compose "$TMP/test.env" --profile scale config -q 2>"$TMP/config.log" \
   || fail "docker-compose --profile scale config: $(cat "$TMP/config.log")"
-[[ "$(compose "$TMP/test.env" config --profiles)" == scale ]] || fail "the only profile should be 'scale'"
-step "docker-compose config accepts docker-compose.yml (default and --profile scale)"
+compose "$TMP/test.env" --profile cluster config -q 2>"$TMP/config.log" \
+  || fail "docker-compose --profile cluster config: $(cat "$TMP/config.log")"
+[[ "$(compose "$TMP/test.env" config --profiles | sort | tr '\n' ' ')" == "cluster scale " ]] \
+  || fail "the profiles should be 'cluster' and 'scale': $(compose "$TMP/test.env" config --profiles)"
+step "docker-compose config accepts docker-compose.yml (default, --profile scale, --profile cluster)"
 
 # .env.example as committed has no JWT_SECRET_KEY: rendering must refuse
 if compose .env.example config -q 2>"$TMP/nokey.log"; then
@@ -115,6 +124,123 @@ for p in problems:
 sys.exit(1 if problems else 0)
 PYEOF
 step "rendered: mysql:8.4 (healthcheck, volume db-data), api waits for it; scale: api2 + nginx"
+
+# The cluster profile, as rendered with --profile cluster. Its scripts come out
+# of the rendered file with Compose's $$ turned back into $, as the engine runs them.
+compose "$TMP/test.env" --profile cluster config >"$TMP/rendered-cluster.yml"
+mkdir -p "$TMP/cluster"
+"$PY" - "$TMP/rendered-cluster.yml" "$TMP/cluster" <<'PYEOF' || fail "the cluster profile lacks something (above)"
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+out = sys.argv[2]
+s = c["services"]
+problems = []
+def need(cond, what):
+    if not cond:
+        problems.append(what)
+nodes = ["db1", "db2", "db3"]
+need(all(n in s for n in nodes), "three nodes db1, db2, db3")
+want = ["--wsrep-on=ON", "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
+        "--wsrep-cluster-address=gcomm://db1,db2,db3", "--binlog-format=ROW",
+        "--innodb-autoinc-lock-mode=2", "--wsrep-sst-method=mariabackup",
+        "--default-storage-engine=InnoDB"]
+boots = []
+for n in nodes:
+    d = s.get(n, {})
+    need(d.get("image") == "mariadb:10.11", f"{n} runs mariadb:10.11")
+    need(d.get("profiles") == ["cluster"], f"{n} is in the cluster profile only")
+    cmd = d.get("command") or []
+    need(cmd[:1] == ["mariadbd"], f"{n} runs mariadbd")
+    for w in want:
+        need(w in cmd, f"{n} has {w}")
+    # mariadb-backup state transfers: the donor logs in as mysql@localhost by unix_socket
+    need("--wsrep-sst-auth=mysql:" in cmd, f"{n} has --wsrep-sst-auth=mysql:")
+    env = d.get("environment", {})
+    need(env.get("MARIADB_MYSQL_LOCALHOST_USER") == "1"
+         and "RELOAD" in env.get("MARIADB_MYSQL_LOCALHOST_GRANTS", ""),
+         f"{n} makes mysql@localhost with the grants of a state transfer")
+    need(env.get("MARIADB_USER") == "app" and env.get("MARIADB_PASSWORD") == "app-pw-for-the-test",
+         f"{n} makes the app user from .env")
+    hc = d.get("healthcheck", {}).get("test") or []
+    need(hc[:1] == ["CMD-SHELL"] and "wsrep_local_state_comment" in hc[-1]
+         and "wsrep_ready" in hc[-1], f"{n}'s healthcheck asks for Synced and wsrep_ready")
+    vols = [v if isinstance(v, str) else f"{v.get('source')}:{v.get('target')}" for v in d.get("volumes", [])]
+    need(any(v.startswith(f"{n}-data:/var/lib/mysql") for v in vols),
+         f"{n} keeps /var/lib/mysql in the named volume {n}-data")
+    need(f"{n}-data" in (c.get("volumes") or {}), f"the named volume {n}-data is declared")
+    text = " ".join(map(str, cmd + (d.get("entrypoint") or [])))
+    if "--wsrep-new-cluster" in text:
+        boots.append(n)
+need(boots == ["db1"], f"exactly one node bootstraps, db1 (found: {boots})")
+ep = s.get("db1", {}).get("entrypoint") or []
+need(ep[:2] == ["bash", "-c"] and len(ep) == 4, "db1's entrypoint is bash -c SCRIPT NAME")
+need("docker-entrypoint.sh" in (ep[2] if len(ep) > 2 else ""), "db1's wrapper runs the image's entrypoint")
+need(s.get("db2", {}).get("depends_on", {}).get("db1", {}).get("condition") == "service_healthy",
+     "db2 joins once db1 is healthy")
+need(s.get("db3", {}).get("depends_on", {}).get("db2", {}).get("condition") == "service_healthy",
+     "db3 joins once db2 is healthy")
+api, capi = s.get("api", {}), s.get("api-cluster", {})
+need(capi.get("profiles") == ["cluster"], "api-cluster is in the cluster profile")
+need(capi.get("build") is not None, "api-cluster is built from the Dockerfile")
+cenv = dict(capi.get("environment", {}))
+url = cenv.pop("DATABASE_URL", "")
+need(url == "mysql://app:app-pw-for-the-test@db1:3306,db2:3306,db3:3306/data_integrity_task",
+     f"api-cluster's DATABASE_URL names the three nodes ({url})")
+aenv = dict(api.get("environment", {}))
+aenv.pop("DATABASE_URL", None)
+need(cenv == aenv, "api-cluster has api's environment but DATABASE_URL")
+need({k: v.get("condition") for k, v in capi.get("depends_on", {}).items()} ==
+     {n: "service_healthy" for n in nodes}, "api-cluster waits for the three nodes")
+need("healthcheck" in capi, "api-cluster has a healthcheck")
+need(any(str(p.get("target") if isinstance(p, dict) else p).endswith("5000") for p in capi.get("ports", [])),
+     "api-cluster publishes port 5000")
+for n in nodes:
+    need(n not in c["services"].get("api", {}).get("depends_on", {}), "api does not depend on the cluster")
+if len(ep) > 2:
+    open(f"{out}/bootstrap.sh", "w").write(ep[2].replace("$$", "$"))
+    open(f"{out}/bootstrap.args", "w").write("\n".join(s["db1"]["command"]) + "\n")
+hc = s.get("db1", {}).get("healthcheck", {}).get("test") or []
+if hc:
+    open(f"{out}/healthcheck.sh", "w").write(hc[-1].replace("$$", "$"))
+for p in problems:
+    print("compose: cluster profile: missing:", p)
+sys.exit(1 if problems else 0)
+PYEOF
+step "rendered --profile cluster: db1-3 mariadb:10.11 with wsrep (gcomm://db1,db2,db3, ROW, autoinc 2, mariabackup), healthchecks, volumes; db1 alone bootstraps; api-cluster names the three"
+
+# db1's wrapper, with a stand-in for the image's docker-entrypoint.sh that prints
+# its arguments, and the data folder moved to a scratch one.
+CL="$TMP/cluster"
+mkdir -p "$CL/bin" "$CL/data"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$CL/bin/docker-entrypoint.sh"
+chmod +x "$CL/bin/docker-entrypoint.sh"
+sed "s#/var/lib/mysql#$CL/data#g" "$CL/bootstrap.sh" >"$CL/bootstrap-test.sh"
+grep -q "$CL/data/grastate.dat" "$CL/bootstrap-test.sh" || fail "db1's wrapper does not look at /var/lib/mysql/grastate.dat"
+mapfile -t DB1_ARGS <"$CL/bootstrap.args"
+boot_args() { PATH="$CL/bin:$PATH" bash -c "$(cat "$CL/bootstrap-test.sh")" db1 "${DB1_ARGS[@]}"; }
+out="$(boot_args)"
+[[ "$(head -n1 <<<"$out")" == mariadbd && "$(tail -n1 <<<"$out")" == --wsrep-new-cluster ]] \
+  || fail "db1's first start (no grastate.dat) should add --wsrep-new-cluster: $out"
+[[ "$(grep -c . <<<"$out")" == $((${#DB1_ARGS[@]} + 1)) ]] || fail "db1's wrapper changed its arguments: $out"
+printf '# GALERA saved state\nversion: 2.1\nuuid: x\nseqno: -1\nsafe_to_bootstrap: 0\n' >"$CL/data/grastate.dat"
+out="$(boot_args)"
+grep -q -- --wsrep-new-cluster <<<"$out" && fail "db1 with safe_to_bootstrap: 0 must join, not bootstrap"
+[[ "$(grep -c . <<<"$out")" == "${#DB1_ARGS[@]}" ]] || fail "db1's wrapper changed its arguments: $out"
+sed -i 's/^safe_to_bootstrap: 0/safe_to_bootstrap: 1/' "$CL/data/grastate.dat"
+out="$(boot_args)"
+[[ "$(tail -n1 <<<"$out")" == --wsrep-new-cluster ]] || fail "db1 with safe_to_bootstrap: 1 should bootstrap: $out"
+step "db1's wrapper: bootstraps on a first start and after a last clean stop, joins otherwise"
+
+# The nodes' healthcheck, with a stand-in for the client that answers as a node would.
+printf '#!/bin/sh\nprintf "wsrep_local_state_comment\\t%%s\\nwsrep_ready\\t%%s\\n" "$FAKE_STATE" "$FAKE_READY"\n' >"$CL/bin/mariadb"
+chmod +x "$CL/bin/mariadb"
+health() { PATH="$CL/bin:$PATH" MARIADB_USER=app MARIADB_PASSWORD=pw FAKE_STATE=$1 FAKE_READY=$2 sh -c "$(cat "$CL/healthcheck.sh")"; }
+health Synced ON || fail "the healthcheck fails a Synced, ready node"
+for st in "Joining OFF" "Donor/Desynced ON" "Synced OFF" "Initialized OFF"; do
+  # shellcheck disable=SC2086  # two words on purpose
+  if health $st; then fail "the healthcheck passes a node that is '$st'"; fi
+done
+step "the nodes' healthcheck: healthy when Synced and ready only (Joining, Donor, not ready: unhealthy)"
 
 # --- 2. Dockerfile -----------------------------------------------------------------------
 "$PY" - Dockerfile "$TMP" <<'PYEOF' || fail "Dockerfile (above)"
