@@ -98,8 +98,9 @@ start_server "$BIN_BEFORE" "$PORT_A" "$OUT/ab-before.log"
 PORT_B=$(free_port $((PORT_A + 1)))
 PORT_M=$(free_port $((PORT_B + 1)))
 start_server "$SERVER_BIN" "$PORT_B" "$OUT/ab-after.log" METRICS_PORT="$PORT_M" "${AFTER_ENV[@]}"
-curl -sf "http://127.0.0.1:$PORT_M/metrics" | grep -q '^http_requests_total' \
-  || die "this build's metrics listener does not answer on $PORT_M"
+# (not curl | grep -q: grep's early exit is curl's SIGPIPE, a failure under pipefail)
+metrics=$(curl -sf "http://127.0.0.1:$PORT_M/metrics") || metrics=
+grep -q '^http_requests_total' <<< "$metrics" || die "this build's metrics listener does not answer on $PORT_M"
 say "$AB_NAME: before $short on :$PORT_A, this build ($head_sha$dirty, metrics on :$PORT_M) on :$PORT_B"
 
 # ---- the runs ------------------------------------------------------------------------------
