@@ -330,11 +330,12 @@ static const directive directives[] = {
          "the longest a login or signup waits for a bcrypt slot before 503 `server_busy`"),
     UINT("REVOCATION_RECHECK_MS", "0", 0, 1000, revocation_recheck_ms,
          "`0`: every guarded request sees a revocation made on any instance at once (GET "
-         "/products and GET /products/<id> check it inside their own read; other routes ask "
-         "MySQL first). Above 0: a worker thread trusts the token it last found not revoked "
-         "for that many ms without asking (a token revoked on another instance is refused "
-         "there within this bound, on the same instance at once); saves the writes' extra "
-         "round trip (see Design notes)"),
+         "/products and GET /products/<id> read the revocation epoch inside their own "
+         "statement; other routes ask MySQL first). Above 0: a worker thread trusts the token "
+         "it last found not revoked for that many ms without asking (a token revoked on "
+         "another instance is refused there within this bound, on the same instance at "
+         "once); buys back the reads' epoch (about a tenth of GET /products/<id>) and the "
+         "writes' round trip (see Design notes)"),
     UINT("BCRYPT_NICE", "10", 0, HASHER_NICE_MAX, bcrypt_nice,
          "the nice value of the bcrypt helper process and of its session's autogroup. While "
          "reads keep every core busy, a higher value gives the reads a shorter tail and the "
