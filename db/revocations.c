@@ -17,6 +17,8 @@ static const char SQL_CHECK[] =
     " AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = ?),"
     " (SELECT n FROM revocation_epoch WHERE id = 1)";
 
+static const char SQL_EPOCH[] = "SELECT n FROM revocation_epoch WHERE id = 1";
+
 static const char SQL_ADD[] = "INSERT INTO revoked_tokens (jti, expires_at) VALUES (?, ?)"
                               " ON DUPLICATE KEY UPDATE expires_at = GREATEST(expires_at, ?)";
 
@@ -51,6 +53,26 @@ status revocations_check(const revocation_key *k, uint64_t *epoch)
     if (epoch)
         *epoch = n_null || n == REVOCATION_EPOCH_NONE ? REVOCATION_EPOCH_NONE : n;
     return good && !null ? ST_OK : ST_REVOKED;
+}
+
+status revocations_epoch(uint64_t *epoch)
+{
+    *epoch = REVOCATION_EPOCH_NONE;
+    MYSQL_STMT *s;
+    status st = db_exec(SQL_EPOCH, NULL, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    uint64_t n = 0;
+    my_bool null = 0;
+    MYSQL_BIND r[1];
+    db_bind_out_u64(&r[0], &n, &null);
+    st = db_fetch(s, r);
+    db_done(s);
+    if (st == ST_NOT_FOUND)
+        return ST_OK; /* no epoch row: every check asks in full */
+    if (st == ST_OK && !null && n != REVOCATION_EPOCH_NONE)
+        *epoch = n;
+    return st;
 }
 
 status revocations_add(const char *jti, int64_t expires_at)

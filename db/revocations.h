@@ -41,6 +41,11 @@ typedef struct revocation_key {
  */
 status revocations_check(const revocation_key *k, uint64_t *epoch);
 
+/* The revocation epoch alone: one row by a one-byte primary key, the
+ * cheapest question that tells whether anything was revoked since a check.
+ * *epoch is REVOCATION_EPOCH_NONE when there is no epoch row. */
+status revocations_epoch(uint64_t *epoch);
+
 /*
  * Refuse the token `jti` from now on, until `expires_at` (its exp, unix
  * seconds). Also deletes at most REVOCATIONS_PURGE_BATCH rows whose token

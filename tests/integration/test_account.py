@@ -432,6 +432,12 @@ class TwoInstanceTests(AccountCase):
                 self.assertEqual((y.status, y.body), (x.status, x.body))
         self.assertEqual([r.status for r in after], [200, 200, 404, 200])
         self.assertEqual(after[3].json(), [])
+        # a write after the epoch moved again: asked in full, then done
+        w, _ = self.enroll()
+        self.assertWorks(self.authed("POST", "/logout", w))
+        r = conn.request("PATCH", f"/products/{pid}", headers=u.auth, json_body={"quantity": 7})
+        self.assertEqual((r.status, r.json()["quantity"]), (200, 7))
+        self.assertEqual(self.db.scalar(f"SELECT quantity FROM products WHERE id = {pid}"), "7")
 
     def test_two_instances_racing_one_recovery_code_have_one_winner(self):
         for rep in range(4):
