@@ -40,12 +40,9 @@ read -r -a AFTER_ENV <<< "${AB_AFTER_ENV:-}"
 
 say() { echo "bench: $*"; }
 die() { echo "bench: ab_cost ($AB_NAME): $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-free_port() {
-  local p=$1
-  while ss -Htln "( sport = :$p )" | grep -q .; do p=$((p + 1)); done
-  echo "$p"
-}
 
 # ---- the build before ----------------------------------------------------------------------
 

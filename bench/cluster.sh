@@ -84,6 +84,8 @@ DB_PIDS=()
 
 say() { echo "bench: cluster: $*"; }
 die() { echo "bench: cluster: error: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 for c in wrk curl jq zbarimg oathtool mariadb ss rsync; do
   command -v "$c" > /dev/null 2>&1 || die "$c is missing (bench/run.sh or scripts/deps.sh installs it)"
@@ -92,18 +94,6 @@ done
 
 # ---- clean-up: only what this script started -----------------------------------------------
 
-stop_pid() { # pid seconds: SIGTERM, wait, then SIGKILL
-  local pid=$1 secs=${2:-20} i
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 stop_server() {
   [[ -n "$SERVER_PID" ]] || return 0
@@ -152,11 +142,6 @@ trap 'exit 130' INT TERM
 
 # ---- helpers (as in bench/run.sh) ---------------------------------------------------------------
 
-free_port() {
-  local p=$1
-  while ss -Htln "( sport = :$p )" | grep -q .; do p=$((p + 1)); done
-  echo "$p"
-}
 # A GALERA_PORT whose twelve ports (SQL, gcomm, IST, SST of three nodes) are free.
 free_galera_base() {
   local b=$1 n k busy
@@ -174,12 +159,6 @@ free_galera_base() {
 
 phase() { echo "$1" > "$OUT/cluster.phase"; }
 
-proc_ticks() {
-  local t
-  t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}')
-  echo "${t:-0}"
-}
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
 CLK_TCK=$(getconf CLK_TCK)
 server_ticks() {
   local t
@@ -193,39 +172,8 @@ db_ticks() { # all MariaDB processes of the set-up measured (one, or the three n
   echo "$t"
 }
 cpu_snap() { echo "$(busy_ticks) $(server_ticks) $(db_ticks) $(date +%s.%N)"; }
-cpu_split() {
-  awk -v a="$1" -v b="$2" -v cl="$3" -v hz="$CLK_TCK" 'BEGIN {
-    split(a, x, " "); split(b, y, " "); wall = y[5] - x[5]; if (wall <= 0) wall = 1
-    busy = (y[1] - x[1]) / hz / wall; st = (y[2] - x[2]) / hz / wall
-    sv = (y[3] - x[3]) / hz / wall; db = (y[4] - x[4]) / hz / wall
-    c = cl / wall; o = busy - sv - db - c; if (o < 0) o = 0
-    printf "{\"cpu_server\":%.2f,\"cpu_db\":%.2f,\"cpu_client\":%.2f,\"cpu_other\":%.2f,\"cpu_steal\":%.2f}", sv, db, c, o, st }'
-}
 QUIET_BUDGET="${BENCH_QUIET_BUDGET:-120}"
 [[ "$QUICK" == 1 ]] && QUIET_BUDGET="${BENCH_QUIET_BUDGET:-20}"
-wait_quiet() {
-  local a b other waited=0
-  while :; do
-    a=$(cpu_snap); sleep 1; b=$(cpu_snap)
-    other=$(cpu_split "$a" "$b" 0 | jq .cpu_other)
-    awk -v o="$other" 'BEGIN {exit !(o <= 0.25)}' && return 0
-    if [[ $QUIET_BUDGET -le 0 ]]; then
-      say "  (the machine is busy: $other cores used by other processes; measuring anyway)"
-      return 0
-    fi
-    [[ $waited == 0 ]] && say "  waiting for other work on the machine to finish ($other cores busy)"
-    sleep 4
-    waited=1
-    QUIET_BUDGET=$((QUIET_BUDGET - 5))
-  done
-}
-timed() {
-  local f=$1 TIMEFORMAT='%U %S'
-  shift
-  { time "$@" ; } 2> "$f.tmp" || true
-  tail -n1 "$f.tmp" | awk '{print $1 + $2}' > "$f"
-  rm -f "$f.tmp"
-}
 
 # measure SETUP NAME RUN SCRIPT PATH [VAR=value ...]: one wrk run (-t2 -c16).
 measure() {
@@ -275,24 +223,9 @@ start_server() {
 # prepare SETUP: the user through the real flow, 100 products through POST, the
 # /login pool in SQL; sets TOKEN, ID_FIRST, ID_STEP, LIST_BYTES.
 prepare() {
-  local setup=$1 J='Content-Type: application/json' ctype uri secret code ids i
-  curl -sf -X POST "$BASE/signup" -H "$J" \
-    -d "{\"username\":\"bench_owner\",\"password\":\"$PASSWORD\"}" > /dev/null || die "signup failed"
-  ctype=$(curl -sf -X POST "$BASE/login" -H "$J" -o "$LOG_DIR/qr-$setup.png" -w '%{content_type}' \
-    -d "{\"username\":\"bench_owner\",\"password\":\"$PASSWORD\"}") || die "login failed"
-  [[ "$ctype" == image/png* ]] || die "login answered $ctype, not a PNG"
-  uri=$(zbarimg --raw -q --nodbus "$LOG_DIR/qr-$setup.png") || die "zbarimg could not read the QR code"
-  secret=$(sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' <<< "$uri")
-  [[ -n "$secret" ]] || die "no secret in $uri"
-  code=$(oathtool --totp -b "$secret")
-  TOKEN=$(curl -sf -X POST "$BASE/verify-2fa" -H "$J" \
-    -d "{\"username\":\"bench_owner\",\"code\":\"$code\"}" | jq -r .access_token)
-  [[ "$TOKEN" == ey* ]] || die "no token from /verify-2fa"
-  for ((i = 1; i <= 100; i++)); do
-    curl -sf -X POST "$BASE/products" -H "$J" -H "Authorization: Bearer $TOKEN" -o /dev/null \
-      -d "{\"name\":\"Product $i\",\"description\":\"A realistic description of product $i, long enough to look like catalogue data.\",\"price\":$((i * 7 % 500)).99,\"quantity\":$((i * 13 % 200))}" \
-      || die "seeding product $i failed"
-  done
+  local setup=$1 ids
+  TOKEN=$(owner_token "$BASE" "$LOG_DIR/qr-$setup.png")
+  seed_products "$BASE" "$TOKEN"
   curl -sf "$BASE/products" -H "Authorization: Bearer $TOKEN" > "$LOG_DIR/list-$setup.json"
   LIST_BYTES=$(wc -c < "$LOG_DIR/list-$setup.json")
   # The ids: 1..100 on one server; on Galera each node hands out ids stepping by

@@ -88,6 +88,8 @@ CLEANED=0
 
 say() { echo "bench: $*"; }
 die() { echo "bench: error: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # ---- dependencies ------------------------------------------------------------
 
@@ -122,18 +124,6 @@ check_deps() {
 
 # ---- clean-up -------------------------------------------------------------------
 
-stop_pid() { # pid seconds: SIGTERM, wait, then SIGKILL; only the pid we were given
-  local pid=$1 secs=${2:-20} i
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < secs * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317  # called from the trap
 cleanup() {
@@ -152,11 +142,6 @@ trap 'exit 130' INT TERM
 
 # ---- helpers -------------------------------------------------------------------------
 
-free_port() { # first port >= $1 nobody listens on
-  local p=$1
-  while ss -Htln "( sport = :$p )" | grep -q .; do p=$((p + 1)); done
-  echo "$p"
-}
 
 sqlroot() { mariadb --no-defaults --socket="$SOCK" -uroot -N -B data_integrity_task -e "$1"; }
 
@@ -190,14 +175,8 @@ DB_PID=
 QUIET_BUDGET="${BENCH_QUIET_BUDGET:-300}"   # s of waiting for other work to finish, in all
 QUIET_MAX=0.25                              # cores used by others that still count as quiet
 
-proc_ticks() { # utime + stime of a process (all its threads), in clock ticks
-  local t
-  t=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12 + $13}')
-  echo "${t:-0}"
-}
 # "busy steal" ticks of all CPUs: busy is user+nice+system+irq+softirq; steal is
 # the time the hypervisor ran something else while this VM had work to run.
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $9}' /proc/stat; }
 now_s() { date +%s.%N; }
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -211,45 +190,8 @@ server_ticks() {
 }
 cpu_snap() { echo "$(busy_ticks) $(server_ticks) $(proc_ticks "$DB_PID") $(now_s)"; }
 
-# cpu_split SNAP0 SNAP1 CLIENT_CPU_S: JSON of cores used over the interval by the
-# server, MariaDB, the load generator (wrk/mariadb-slap, measured by `time`) and
-# everything else on the machine ("other": other people's work), and the
-# hypervisor's steal (cores this VM wanted and did not get).
-cpu_split() {
-  awk -v a="$1" -v b="$2" -v cl="$3" -v hz="$CLK_TCK" 'BEGIN {
-    split(a, x, " "); split(b, y, " "); wall = y[5] - x[5]; if (wall <= 0) wall = 1
-    busy = (y[1] - x[1]) / hz / wall; st = (y[2] - x[2]) / hz / wall
-    sv = (y[3] - x[3]) / hz / wall; db = (y[4] - x[4]) / hz / wall
-    c = cl / wall; o = busy - sv - db - c; if (o < 0) o = 0
-    printf "{\"cpu_server\":%.2f,\"cpu_db\":%.2f,\"cpu_client\":%.2f,\"cpu_other\":%.2f,\"cpu_steal\":%.2f}", sv, db, c, o, st }'
-}
 
-# Wait (from a shared budget) until others use less than QUIET_MAX cores.
-wait_quiet() {
-  local a b other waited=0
-  while :; do
-    a=$(cpu_snap); sleep 1; b=$(cpu_snap)
-    other=$(cpu_split "$a" "$b" 0 | jq .cpu_other)
-    awk -v o="$other" -v m="$QUIET_MAX" 'BEGIN {exit !(o <= m)}' && return 0
-    if [[ $QUIET_BUDGET -le 0 ]]; then
-      say "  (the machine is busy: $other cores used by other processes; measuring anyway)"
-      return 0
-    fi
-    [[ $waited == 0 ]] && say "  waiting for other work on the machine to finish ($other cores busy)"
-    sleep 4
-    waited=1
-    QUIET_BUDGET=$((QUIET_BUDGET - 5))
-  done
-}
 
-# Time the client command into $1 ("user+sys" CPU seconds).
-timed() {
-  local f=$1 TIMEFORMAT='%U %S'
-  shift
-  { time "$@" ; } 2> "$f.tmp" || true
-  tail -n1 "$f.tmp" | awk '{print $1 + $2}' > "$f"
-  rm -f "$f.tmp"
-}
 
 # Server-side sockets: "peer recv-q bytes_sent" (ss -i).
 ss_snap() {
@@ -420,28 +362,13 @@ RSS_START=$(rss_kb)
 # ---- 3. a user through the real flow ----------------------------------------------------------
 
 J='Content-Type: application/json'
-curl -sf -X POST "$BASE/signup" -H "$J" \
-  -d "{\"username\":\"bench_owner\",\"password\":\"$PASSWORD\"}" > /dev/null || die "signup failed"
-ctype=$(curl -sf -X POST "$BASE/login" -H "$J" -o "$OUT/qr.png" -w '%{content_type}' \
-  -d "{\"username\":\"bench_owner\",\"password\":\"$PASSWORD\"}") || die "login failed"
-[[ "$ctype" == image/png* ]] || die "login answered $ctype, not a PNG"
-URI=$(zbarimg --raw -q --nodbus "$OUT/qr.png") || die "zbarimg could not read the QR code"
-OWNER_SECRET=$(sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' <<< "$URI")
-[[ -n "$OWNER_SECRET" ]] || die "no secret in $URI"
-CODE=$(oathtool --totp -b "$OWNER_SECRET")
-TOKEN=$(curl -sf -X POST "$BASE/verify-2fa" -H "$J" \
-  -d "{\"username\":\"bench_owner\",\"code\":\"$CODE\"}" | jq -r .access_token)
-[[ "$TOKEN" == ey* ]] || die "no token from /verify-2fa"
+TOKEN=$(owner_token "$BASE" "$OUT/qr.png")
 say "user bench_owner: QR decoded by zbarimg, code from oathtool, token issued"
 AUTH="Authorization: Bearer $TOKEN"
 
 # ---- 4. seed data ---------------------------------------------------------------------------
 
-for ((i = 1; i <= 100; i++)); do
-  curl -sf -X POST "$BASE/products" -H "$J" -H "$AUTH" -o /dev/null \
-    -d "{\"name\":\"Product $i\",\"description\":\"A realistic description of product $i, long enough to look like catalogue data.\",\"price\":$((i * 7 % 500)).99,\"quantity\":$((i * 13 % 200))}" \
-    || die "seeding product $i failed"
-done
+seed_products "$BASE" "$TOKEN"
 LIST_JSON=$(curl -sf "$BASE/products" -H "$AUTH")
 [[ $(jq length <<< "$LIST_JSON") == 100 && $(jq '.[0].id' <<< "$LIST_JSON") == 1 \
    && $(jq '.[99].id' <<< "$LIST_JSON") == 100 ]] || die "expected products 1..100"
