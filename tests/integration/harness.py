@@ -232,6 +232,45 @@ class KeepAlive:
         self.conn.close()
 
 
+def raw_get(port, path, token, version="1.1", extra="", slow=False, rcvbuf=None,
+            on_first_bytes=None, timeout=REQUEST_TIMEOUT, pause=0.001):
+    """GET path on a raw socket, with the request line's HTTP version and the
+    `extra` header lines, read to EOF (or a reset): what http.client would
+    hide (a cut-off stream, an HTTP/1.0 answer). slow: read in small pieces
+    with `pause` seconds between them, so that the server (and MariaDB
+    behind it) waits for this client mid-answer. on_first_bytes(): called
+    once, after the first bytes arrived, while this client has stopped
+    reading. Returns (the bytes, seconds from the end of on_first_bytes to
+    EOF)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if rcvbuf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        s.settimeout(timeout)
+        s.connect(("127.0.0.1", port))
+        s.sendall((f"GET {path} HTTP/{version}\r\nHost: 127.0.0.1\r\n"
+                   f"Authorization: Bearer {token}\r\n{extra}\r\n").encode())
+        data = bytearray()
+        resumed = time.monotonic()
+        while True:
+            try:
+                piece = s.recv(4096 if slow else 262144)
+            except ConnectionResetError:
+                break
+            if not piece:
+                break
+            data += piece
+            if on_first_bytes is not None:
+                on_first_bytes()
+                on_first_bytes = None
+                resumed = time.monotonic()
+            if slow:
+                time.sleep(pause)
+        return bytes(data), time.monotonic() - resumed
+    finally:
+        s.close()
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

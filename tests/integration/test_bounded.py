@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import sys
 import threading
 import time
@@ -127,35 +126,12 @@ def dechunk(data):
 
 def raw_get(port, path, token, version="1.1", extra="", slow=False, rcvbuf=None,
             on_first_bytes=None, timeout=CLIENT_TIMEOUT):
-    """GET path with the request line's HTTP version, read to EOF (or a
-    reset). Returns (Raw, seconds from the end of on_first_bytes to EOF)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        if rcvbuf:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        s.settimeout(timeout)
-        s.connect(("127.0.0.1", port))
-        s.sendall((f"GET {path} HTTP/{version}\r\nHost: 127.0.0.1\r\n"
-                   f"Authorization: Bearer {token}\r\n{extra}\r\n").encode())
-        data = bytearray()
-        resumed = time.monotonic()
-        while True:
-            try:
-                piece = s.recv(4096 if slow else 262144)
-            except ConnectionResetError:
-                break
-            if not piece:
-                break
-            data += piece
-            if on_first_bytes is not None:
-                on_first_bytes()
-                on_first_bytes = None
-                resumed = time.monotonic()
-            if slow:
-                time.sleep(0.001)
-        return Raw(bytes(data)), time.monotonic() - resumed
-    finally:
-        s.close()
+    """harness.raw_get, parsed: (Raw, seconds from the end of on_first_bytes
+    to EOF)."""
+    data, waited = harness.raw_get(port, path, token, version=version, extra=extra, slow=slow,
+                                   rcvbuf=rcvbuf, on_first_bytes=on_first_bytes,
+                                   timeout=timeout)
+    return Raw(data), waited
 
 
 class BoundedTestCase(ServerTestCase):

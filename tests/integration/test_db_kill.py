@@ -33,7 +33,6 @@ pointers and crashes instead of passing unnoticed.
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -130,35 +129,14 @@ def parse_response(raw):
 
 
 def raw_get(port, path, token, slow=False, rcvbuf=None, on_first_bytes=None):
-    """GET path, read to EOF. slow: read in small pieces with pauses, so the
-    server (and MariaDB behind it) waits for this client mid-result.
-    on_first_bytes(): called once, after the first bytes arrived, while this
-    client has stopped reading."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        if rcvbuf:
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        s.settimeout(CLIENT_TIMEOUT)
-        s.connect(("127.0.0.1", port))
-        s.sendall((f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                   f"Authorization: Bearer {token}\r\nConnection: close\r\n\r\n").encode())
-        data = bytearray()
-        while True:
-            try:
-                piece = s.recv(4096 if slow else 65536)
-            except ConnectionResetError:
-                break
-            if not piece:
-                break
-            data += piece
-            if on_first_bytes is not None:
-                on_first_bytes()
-                on_first_bytes = None
-            if slow:
-                time.sleep(0.0005)
-        return parse_response(bytes(data))
-    finally:
-        s.close()
+    """GET path, read to EOF and parsed (harness.raw_get). slow: read in small
+    pieces with pauses, so the server (and MariaDB behind it) waits for this
+    client mid-result. on_first_bytes(): called once, after the first bytes
+    arrived, while this client has stopped reading."""
+    data, _ = harness.raw_get(port, path, token, extra="Connection: close\r\n", slow=slow,
+                              rcvbuf=rcvbuf, on_first_bytes=on_first_bytes,
+                              timeout=CLIENT_TIMEOUT, pause=0.0005)
+    return parse_response(data)
 
 
 def fill(db):
