@@ -50,6 +50,30 @@ typedef struct request {
     uint64_t revocation_epoch; /* ... against this one (http_revocation_epoch) */
 } request;
 
+/*
+ * A route's path pattern: literal text, at most one '*' standing for one
+ * non-empty segment, and a final '$'. Paths are case sensitive (/Login is
+ * not /login). http_pattern_compile() splits it once at the '*', so that
+ * matching a request is a length check and two memcmp()s.
+ */
+typedef struct path_pattern {
+    const char *prefix; /* the pattern up to its '*' (or its '$') */
+    size_t prefix_len;
+    const char *suffix; /* after the '*', without the '$'; "" when none */
+    size_t suffix_len;
+    bool has_arg; /* the pattern has a '*' */
+} path_pattern;
+
+void http_pattern_compile(const char *pattern, path_pattern *out);
+
+/* True when `path` (`len` bytes) matches `p` exactly. On a match with a
+ * '*', *arg and *arg_len are that segment of `path`. */
+bool http_pattern_match(const path_pattern *p, const char *path, size_t len, const char **arg,
+                        size_t *arg_len);
+
+/* Both in one, for a pattern used once (the unit tests). */
+bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len);
+
 typedef void (*route_fn)(request *r);
 
 typedef struct route_method {
@@ -63,14 +87,16 @@ typedef struct route_method {
 
 #define ROUTE_METHODS_MAX 6
 typedef struct route {
-    const char *pattern; /* CivetWeb pattern ending in $; one * is a path segment */
+    const char *pattern; /* ends in $; one * is a path segment (path_pattern) */
     route_method methods[ROUTE_METHODS_MAX];
-    char allow[64];    /* filled by http_register */
-    int metrics_index; /* filled by http_register (metrics_route_register) */
+    char allow[64];     /* filled by http_register */
+    int metrics_index;  /* filled by http_register (metrics_route_register) */
+    path_pattern match; /* filled by http_register */
 } route;
 
-/* Register `routes` (an array ending with a NULL pattern, kept alive by the
- * caller) and the JSON 404 catch-all on `ctx`. */
+/* Route `routes` (an array ending with a NULL pattern, kept alive by the
+ * caller; tried in order, so the busiest first) on `ctx`, with the JSON 404
+ * for every other path. */
 void http_register(struct mg_context *ctx, route *routes, const config *cfg);
 
 /* Register GET /metrics (server/metrics.h) and a 404 for every other path on
@@ -130,15 +156,6 @@ bool http_read_body(request *r, http_body_check check, void *out, cJSON **body);
 /* True when the media type of `ct` (before any ';' parameters) is
  * application/json, any case; false for NULL. */
 bool http_is_json_type(const char *ct);
-
-/*
- * CivetWeb matches handler patterns ignoring case; the API's paths are case
- * sensitive (/Login is not /login). True when `path` matches `pattern`
- * exactly: literal text, at most one '*' standing for one non-empty segment,
- * and a final '$'. On a match with a '*', *arg and *arg_len are that segment
- * of `path`.
- */
-bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len);
 
 /*
  * CivetWeb runs with decode_url=no, so a path is matched as sent: a %00 can

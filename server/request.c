@@ -93,22 +93,39 @@ bool http_read_body(request *r, http_body_check check, void *out, cJSON **body)
     return true;
 }
 
-bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len)
+void http_pattern_compile(const char *pattern, path_pattern *out)
 {
     const char *star = strchr(pattern, '*');
     size_t plen = strlen(pattern) - 1; /* without the '$' */
-    if (!star)
-        return strlen(path) == plen && strncmp(path, pattern, plen) == 0;
-    size_t prefix = (size_t)(star - pattern), suffix = plen - prefix - 1;
-    if (strncmp(path, pattern, prefix) != 0)
+    out->prefix = pattern;
+    out->prefix_len = star ? (size_t)(star - pattern) : plen;
+    out->suffix = star ? star + 1 : "";
+    out->suffix_len = star ? plen - out->prefix_len - 1 : 0;
+    out->has_arg = star != NULL;
+}
+
+bool http_pattern_match(const path_pattern *p, const char *path, size_t len, const char **arg,
+                        size_t *arg_len)
+{
+    if (!p->has_arg)
+        return len == p->prefix_len && memcmp(path, p->prefix, len) == 0;
+    if (len < p->prefix_len + 1 + p->suffix_len || memcmp(path, p->prefix, p->prefix_len) != 0)
         return false;
-    const char *seg = path + prefix;
+    const char *seg = path + p->prefix_len;
     size_t seglen = strcspn(seg, "/");
-    if (seglen == 0 || strlen(seg + seglen) != suffix || strncmp(seg + seglen, star + 1, suffix))
+    if (seglen == 0 || len - p->prefix_len - seglen != p->suffix_len ||
+        memcmp(seg + seglen, p->suffix, p->suffix_len) != 0)
         return false;
     *arg = seg;
     *arg_len = seglen;
     return true;
+}
+
+bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len)
+{
+    path_pattern p;
+    http_pattern_compile(pattern, &p);
+    return http_pattern_match(&p, path, strlen(path), arg, arg_len);
 }
 
 bool http_path_clean(const char *p)
