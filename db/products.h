@@ -125,7 +125,7 @@ status products_history(uint64_t id, uint64_t after_seq, uint64_t limit, product
  * Stops early with the callback's status if it returns anything but ST_OK.
  * With `epoch` (may be NULL), ST_RECHECK without any call of `row` when the
  * revocation epoch the statement reads is not *epoch, or when there is no
- * row (no epoch read), as products_get.
+ * row (an empty page and a moved epoch look the same), as products_get.
  */
 typedef status (*products_row_fn)(const product *p, void *ctx);
 status products_list(uint64_t after_id, uint64_t limit, const uint64_t *epoch, products_row_fn row,
