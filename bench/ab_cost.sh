@@ -14,6 +14,7 @@
 #   AB_NOTE      a paragraph under the table
 #   AB_AFTER_ENV VAR=value ... for this build's server (METRICS_PORT is set
 #                in any case, so that its metrics listener runs too)
+#   AB_INSTR=0   skip the instruction counts (callgrind; about 20 s a count)
 #
 # Both servers run on the bench's database with the same settings; each
 # scenario alternates them A B B A ... over BENCH_AB_RUNS runs (4 by default,
@@ -149,10 +150,74 @@ for sc in $AB_SCENARIOS; do
   done
 done
 
+# ---- instructions a request (callgrind) ------------------------------------------------------
+# The rates above move by a fifth from run to run on a shared machine, more
+# than the few per cent to be told apart; callgrind's instruction counts do
+# not move (the same binary, requests and data give the same count). Each
+# build answers INSTR_BASE then INSTR_BASE + INSTR_N requests of a scenario
+# under callgrind, one at a time on one connection (bench/instr_load.py);
+# the difference over INSTR_N is what one more request costs the server's
+# process, CivetWeb, libmariadb and libc included (not the kernel, not
+# MariaDB). AB_INSTR=0 skips it.
+
+INSTR_BASE=200
+INSTR_N=2000
+[[ "$QUICK" == 1 ]] && INSTR_N=500
+INSTR_JSONL="$OUT/ab-$AB_NAME-instr.jsonl"
+: > "$INSTR_JSONL"
+
+instr_total() { # bin scenario requests metrics(0|1) [VAR=value ...]: the process's instructions
+  local bin=$1 sc=$2 n=$3 metrics=$4 port pid out i code total
+  shift 4
+  port=$(free_port $((PORT_M + 1)))
+  [[ $metrics == 1 ]] && set -- METRICS_PORT="$(free_port $((port + 1)))" "$@"
+  out="$RAW/ab-$AB_NAME-callgrind.out"
+  rm -f "$out"
+  env DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$SOCK" \
+    JWT_SECRET_KEY="$JWT_KEY" HOST=127.0.0.1 PORT="$port" BCRYPT_COST=12 \
+    JWT_EXPIRES_SECONDS=86400 LOGIN_MAX_FAILURES=1000 LOGIN_CHALLENGE_SECONDS=86400 "$@" \
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" \
+    > "$OUT/ab-instr.log" 2> "$OUT/ab-instr.log.err" &
+  pid=$!
+  # Ready (the schema checked, MariaDB answering), polled once a second: the
+  # polls are requests too, and few of them keep the counts comparable.
+  for ((i = 0; i < 180; i++)); do
+    sleep 1
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)
+    [[ "$code" == 200 ]] && break
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$OUT/ab-instr.log.err" >&2; die "$bin under callgrind exited"; }
+  done
+  [[ "$code" == 200 ]] || { stop_pid "$pid" 20; die "$bin under callgrind was not ready in 180 s"; }
+  /usr/bin/python3 bench/instr_load.py "$port" "$sc" "$n" "$TOKEN" || { stop_pid "$pid" 20; die "$sc under callgrind"; }
+  stop_pid "$pid" 60
+  total=$(sed -n 's/^summary: //p' "$out")
+  rm -f "$out"
+  [[ "$total" =~ ^[0-9]+$ ]] || die "no callgrind summary for $bin"
+  echo "$total"
+}
+
+if [[ "${AB_INSTR:-1}" == 1 ]]; then
+  for sc in $AB_SCENARIOS; do
+    for build in before after; do
+      if [[ $build == before ]]; then
+        t0=$(instr_total "$BIN_BEFORE" "$sc" "$INSTR_BASE" 0)
+        t1=$(instr_total "$BIN_BEFORE" "$sc" $((INSTR_BASE + INSTR_N)) 0)
+      else
+        t0=$(instr_total "$SERVER_BIN" "$sc" "$INSTR_BASE" 1 "${AFTER_ENV[@]}")
+        t1=$(instr_total "$SERVER_BIN" "$sc" $((INSTR_BASE + INSTR_N)) 1 "${AFTER_ENV[@]}")
+      fi
+      jq -nc --arg s "$sc" --arg b "$build" --argjson t0 "$t0" --argjson t1 "$t1" --argjson n "$INSTR_N" \
+        '{scenario: $s, build: $b, requests: $n, ir_per_request: (($t1 - $t0) / $n)}' >> "$INSTR_JSONL"
+      say "  $sc $build: $(jq -r '.ir_per_request | floor' <<< "$(tail -n1 "$INSTR_JSONL")") instructions a request (callgrind)"
+    done
+  done
+fi
+
 # ---- the section ---------------------------------------------------------------------------
 
 mkdir -p "$OUT/sections"
 AB_TITLE="$AB_TITLE" AB_NOTE="${AB_NOTE:-}" AB_AFTER_ENV="${AB_AFTER_ENV:-}" \
+  AB_INSTR_JSONL="$INSTR_JSONL" AB_INSTR_BASE="$INSTR_BASE" \
   /usr/bin/python3 bench/ab_section.py "$JSONL" "$short" "$head_sha$dirty" "$AB_RUNS" \
   "$DURATION" "$LIMIT_PCT" "$AB_SCENARIOS" > "$OUT/sections/50-$AB_NAME.md"
 say "$AB_NAME: $(grep -c . "$JSONL") runs, section in $OUT/sections/50-$AB_NAME.md"
