@@ -22,7 +22,6 @@
 
 #include "db/db.h"
 #include "db/users.h"
-#include "server/http.h"
 
 /* ======================================================================
  * The list
@@ -302,7 +301,6 @@ static unsigned long long count_fds(void)
 void metrics_collect(metrics_external *ext)
 {
     memset(ext, 0, sizeof *ext);
-    ext->in_flight = http_in_flight();
     ext->db_errors = db_error_count();
     ext->db_retries = db_retry_count();
     ext->lockouts = users_lockout_count();

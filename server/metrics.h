@@ -131,8 +131,9 @@ typedef struct metrics_external {
     unsigned long long rss_bytes, vsize_bytes, open_fds, max_fds;
 } metrics_external;
 
-/* Fill *ext from the live process: the in-flight gauge, db/'s counters and
- * /proc/self. */
+/* Fill *ext from the live process: db/'s counters and /proc/self. The
+ * in-flight gauge is the router's (http_in_flight), which sets it: metrics
+ * know nothing of the router that calls them. */
 void metrics_collect(metrics_external *ext);
 
 /* Append the whole exposition to `out`: every series of METRICS_MAP with

@@ -316,6 +316,7 @@ static int serve_metrics(struct mg_connection *conn, void *cbdata)
     } else {
         metrics_external ext;
         metrics_collect(&ext);
+        ext.in_flight = http_in_flight();
         strbuf b;
         sb_init(&b);
         metrics_render(&b, &ext);
