@@ -611,6 +611,17 @@ void db_done(MYSQL_STMT *stmt)
         conn_close(c); /* the failure was deferred to here: stmt goes with it */
 }
 
+status db_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
+{
+    MYSQL_STMT *s;
+    status st = db_exec(sql, params, &s, NULL);
+    if (st != ST_OK)
+        return st;
+    st = db_fetch(s, results);
+    db_done(s);
+    return st;
+}
+
 status db_call_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results)
 {
     MYSQL_STMT *s = NULL;

@@ -50,6 +50,13 @@ typedef status (*db_row_fn)(void *ctx);
 status db_each(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results, db_row_fn fn, void *ctx,
                size_t *rows);
 
+/*
+ * Execute a SELECT of at most one row and fetch it into `results`, then
+ * db_done: ST_OK with the row, ST_NOT_FOUND without one, else db_exec's or
+ * db_fetch's error.
+ */
+status db_row(const char *sql, MYSQL_BIND *params, MYSQL_BIND *results);
+
 /* Finish with a statement from db_exec: discard any unread rows or, when the
  * connection failed while the statement was held, close the connection now
  * (the statement with it). `stmt` must not be used afterwards. */

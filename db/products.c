@@ -104,14 +104,9 @@ static status get_one(uint64_t id, const uint64_t *epoch, product *out)
 {
     MYSQL_BIND p[1];
     db_bind_u64(&p[0], &id);
-    MYSQL_STMT *s;
-    status st = db_exec(epoch ? SQL_GET_EPOCH : SQL_GET, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
     row_binds b;
     bind_row(&b, out);
-    st = db_fetch(s, b.r);
-    db_done(s);
+    status st = db_row(epoch ? SQL_GET_EPOCH : SQL_GET, p, b.r);
     if (st == ST_OK && epoch)
         st = epoch_check(&b, epoch) != ST_OK ? ST_RECHECK : b.null[0] ? ST_NOT_FOUND : ST_OK;
     else if (st == ST_NOT_FOUND && epoch)
@@ -332,16 +327,10 @@ static status history_exists(uint64_t id)
 {
     MYSQL_BIND p[1];
     db_bind_u64(&p[0], &id);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_HISTORY_ANY, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
     int64_t one = 0;
     MYSQL_BIND r[1];
     db_bind_i64(&r[0], &one);
-    st = db_fetch(s, r);
-    db_done(s);
-    return st;
+    return db_row(SQL_HISTORY_ANY, p, r);
 }
 
 /* One history row: the event its buffers hold, and where it goes. */

@@ -34,18 +34,13 @@ status revocations_check(const revocation_key *k, uint64_t *epoch)
     db_bind_i64(&p[1], &iat);
     db_bind_str(&p[2], k->jti, &l_jti);
     p[2].buffer_type = MYSQL_TYPE_BLOB; /* a binary jti, compared byte for byte */
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_CHECK, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
     int64_t good = 0;
     uint64_t n = 0;
     my_bool null = 0, n_null = 0;
     MYSQL_BIND r[2];
     db_bind_out_i64(&r[0], &good, &null);
     db_bind_out_u64(&r[1], &n, &n_null);
-    st = db_fetch(s, r);
-    db_done(s);
+    status st = db_row(SQL_CHECK, p, r);
     if (st == ST_NOT_FOUND)
         return ST_INTERNAL; /* a SELECT without FROM always answers one row */
     if (st != ST_OK)
@@ -58,16 +53,11 @@ status revocations_check(const revocation_key *k, uint64_t *epoch)
 status revocations_epoch(uint64_t *epoch)
 {
     *epoch = REVOCATION_EPOCH_NONE;
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_EPOCH, NULL, &s, NULL);
-    if (st != ST_OK)
-        return st;
     uint64_t n = 0;
     my_bool null = 0;
     MYSQL_BIND r[1];
     db_bind_out_u64(&r[0], &n, &null);
-    st = db_fetch(s, r);
-    db_done(s);
+    status st = db_row(SQL_EPOCH, NULL, r);
     if (st == ST_NOT_FOUND)
         return ST_OK; /* no epoch row: every check asks in full */
     if (st == ST_OK && !null && n != REVOCATION_EPOCH_NONE)

@@ -143,16 +143,12 @@ unsigned long long users_lockout_count(void)
  * only goes uncounted. */
 static void note_lockout(void)
 {
-    MYSQL_STMT *s = NULL;
     int64_t locked = 0;
     my_bool is_null = 0;
     MYSQL_BIND r[1];
-    if (db_exec(SQL_LOCKED_NOW, NULL, &s, NULL) != ST_OK)
-        return;
     db_bind_out_i64(&r[0], &locked, &is_null);
-    if (db_fetch(s, r) == ST_OK && !is_null && locked)
+    if (db_row(SQL_LOCKED_NOW, NULL, r) == ST_OK && !is_null && locked)
         atomic_fetch_add_explicit(&g_lockouts, 1, memory_order_relaxed);
-    db_done(s);
 }
 
 status users_create(const char *username, const char *password_hash, const char *totp_secret,
@@ -172,11 +168,6 @@ status users_find(const char *username, user *out)
     unsigned long len = strlen(username);
     MYSQL_BIND p[1];
     db_bind_str(&p[0], username, &len);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_FIND, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
-
     int64_t id = 0, enrolled = 0, last_step = 0, lock_remaining = 0, challenge_open = 0;
     int64_t valid_after = 0;
     unsigned long l_name, l_hash, l_secret;
@@ -191,8 +182,7 @@ status users_find(const char *username, user *out)
     db_bind_out_i64(&r[6], &lock_remaining, &nulls[6]);
     db_bind_out_i64(&r[7], &challenge_open, &nulls[7]);
     db_bind_out_i64(&r[8], &valid_after, &nulls[8]);
-    st = db_fetch(s, r);
-    db_done(s);
+    status st = db_row(SQL_FIND, p, r);
     if (st != ST_OK) {
         OPENSSL_cleanse(out, sizeof *out);
         return st;
@@ -212,17 +202,12 @@ static status throttle_state(uint64_t id, int64_t max, int64_t *remaining, bool 
     MYSQL_BIND p[2];
     db_bind_i64(&p[0], &max);
     db_bind_u64(&p[1], &id);
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_THROTTLE_STATE, p, &s, NULL);
-    if (st != ST_OK)
-        return st;
     int64_t owed_flag = 0;
     my_bool nulls[2] = {0};
     MYSQL_BIND r[2];
     db_bind_out_i64(&r[0], remaining, &nulls[0]);
     db_bind_out_i64(&r[1], &owed_flag, &nulls[1]);
-    st = db_fetch(s, r);
-    db_done(s);
+    status st = db_row(SQL_THROTTLE_STATE, p, r);
     *owed = owed_flag != 0;
     return st;
 }
@@ -400,17 +385,11 @@ status users_set_secret(uint64_t id, const char *totp_secret)
 
 status users_any_sealed_secret(char *out, size_t cap)
 {
-    MYSQL_STMT *s;
-    status st = db_exec(SQL_ANY_SEALED, NULL, &s, NULL);
-    if (st != ST_OK)
-        return st;
     unsigned long len;
     my_bool null = 0;
     MYSQL_BIND r[1];
     db_bind_out_str(&r[0], out, (unsigned long)cap, &len, &null);
-    st = db_fetch(s, r);
-    db_done(s);
-    return st;
+    return db_row(SQL_ANY_SEALED, NULL, r);
 }
 
 status users_release_attempt(uint64_t id)
