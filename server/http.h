@@ -71,9 +71,6 @@ void http_pattern_compile(const char *pattern, path_pattern *out);
 bool http_pattern_match(const path_pattern *p, const char *path, size_t len, const char **arg,
                         size_t *arg_len);
 
-/* Both in one, for a pattern used once (the unit tests). */
-bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len);
-
 typedef void (*route_fn)(request *r);
 
 typedef struct route_method {

@@ -121,13 +121,6 @@ bool http_pattern_match(const path_pattern *p, const char *path, size_t len, con
     return true;
 }
 
-bool http_path_match(const char *pattern, const char *path, const char **arg, size_t *arg_len)
-{
-    path_pattern p;
-    http_pattern_compile(pattern, &p);
-    return http_pattern_match(&p, path, strlen(path), arg, arg_len);
-}
-
 bool http_path_clean(const char *p)
 {
     for (; *p; p++) {

@@ -50,7 +50,10 @@ static void test_path_match(void **state)
     for (size_t i = 0; i < N_ELEMS(path_cases); i++) {
         const char *arg = NULL;
         size_t arg_len = 0;
-        bool got = http_path_match(path_cases[i].pattern, path_cases[i].path, &arg, &arg_len);
+        path_pattern p;
+        http_pattern_compile(path_cases[i].pattern, &p);
+        bool got =
+            http_pattern_match(&p, path_cases[i].path, strlen(path_cases[i].path), &arg, &arg_len);
         if (got != path_cases[i].match)
             fail_msg("%s against %s: got %d, want %d", path_cases[i].path, path_cases[i].pattern,
                      got, path_cases[i].match);
