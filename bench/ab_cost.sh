@@ -74,13 +74,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The settings every server of this script runs with, on port $1.
+server_env() {
+  SERVER_ENV=(DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$SOCK"
+    JWT_SECRET_KEY="$JWT_KEY" HOST=127.0.0.1 PORT="$1" BCRYPT_COST=12
+    JWT_EXPIRES_SECONDS=86400 LOGIN_MAX_FAILURES=1000 LOGIN_CHALLENGE_SECONDS=86400
+    LOGIN_QUEUE_SECONDS="${LOGIN_QUEUE_SECONDS:-5}")
+}
+
 start_server() { # bin port log [VAR=value ...]
   local bin=$1 port=$2 log=$3
   shift 3
-  env DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$SOCK" \
-    JWT_SECRET_KEY="$JWT_KEY" HOST=127.0.0.1 PORT="$port" BCRYPT_COST=12 \
-    JWT_EXPIRES_SECONDS=86400 LOGIN_MAX_FAILURES=1000 LOGIN_CHALLENGE_SECONDS=86400 \
-    LOGIN_QUEUE_SECONDS="${LOGIN_QUEUE_SECONDS:-5}" "$@" "$bin" > "$log" 2> "$log.err" &
+  server_env "$port"
+  env "${SERVER_ENV[@]}" "$@" "$bin" > "$log" 2> "$log.err" &
   PIDS+=($!)
   local i
   for ((i = 0; i < 300; i++)); do
@@ -173,10 +179,8 @@ instr_total() { # bin scenario requests metrics(0|1) [VAR=value ...]: the proces
   [[ $metrics == 1 ]] && set -- METRICS_PORT="$(free_port $((port + 1)))" "$@"
   out="$RAW/ab-$AB_NAME-callgrind.out"
   rm -f "$out"
-  env DATABASE_URL="mysql://app:app@localhost/data_integrity_task?socket=$SOCK" \
-    JWT_SECRET_KEY="$JWT_KEY" HOST=127.0.0.1 PORT="$port" BCRYPT_COST=12 \
-    JWT_EXPIRES_SECONDS=86400 LOGIN_MAX_FAILURES=1000 LOGIN_CHALLENGE_SECONDS=86400 "$@" \
-    valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" \
+  server_env "$port"
+  env "${SERVER_ENV[@]}" "$@" valgrind --tool=callgrind --callgrind-out-file="$out" "$bin" \
     > "$OUT/ab-instr.log" 2> "$OUT/ab-instr.log.err" &
   pid=$!
   # Ready (the schema checked, MariaDB answering), polled once a second: the
